@@ -1,0 +1,3 @@
+"""Stateful sandbox of Party Star's coin-crediting API."""
+
+__version__ = "1.0.0"

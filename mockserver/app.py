@@ -1,0 +1,204 @@
+"""The Starlette application: one route per operation of the OpenAPI document.
+
+Every request to an operation runs the same steps: read the parameters,
+validate them against the contract, run the security checks (signed
+operations only), run the operation, answer with the envelope and append one
+journal entry. Rejections travel as ApiError; anything else is a server fault,
+logged and answered with code 5000 and no details.
+"""
+
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from mockserver import auth, envelope, handlers
+from mockserver.clock import Clock
+from mockserver.codes import ResultCode
+from mockserver.config import SandboxConfig
+from mockserver.contract import Contract, OperationContract, ParameterProblem
+from mockserver.docs import docs_page, spec_response
+from mockserver.errors import ApiError
+from mockserver.journal import journal_params
+from mockserver.network import client_address
+from mockserver.params import read_params
+from mockserver.storage import JournalEntry, Storage
+
+logger = logging.getLogger("mockserver")
+
+CLOCK_OFFSET_KEY = "clock_offset"
+
+
+@dataclass
+class Runtime:
+    """What every request needs: the config, the contract and the storage."""
+
+    config: SandboxConfig
+    contract: Contract
+    storage: Storage
+
+    @property
+    def strict(self) -> bool:
+        return self.config.settings.strict
+
+    async def clock(self) -> Clock:
+        offset = await self.storage.get_state(CLOCK_OFFSET_KEY)
+        return Clock(float(offset) if offset else 0.0)
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request as it moves through the steps, and what the journal keeps of it."""
+
+    operation: OperationContract
+    peer: str
+    params: dict[str, Any]
+    address: str
+    merchant_id: int | None = None
+    now: float = 0.0
+
+
+def create_app(config: SandboxConfig, storage: Storage, contract: Contract | None = None) -> Starlette:
+    runtime = Runtime(config=config, contract=contract or Contract.load(), storage=storage)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await storage.open(config)
+        try:
+            yield
+        finally:
+            await storage.close()
+
+    routes = [
+        Route(op.path, _endpoint(runtime, op), methods=[op.method], name=op.operation_id)
+        for op in runtime.contract.operations.values()
+    ]
+    routes += [
+        Route("/openapi.yaml", spec_response(runtime.contract.text), methods=["GET"]),
+        Route("/docs", docs_page(runtime.contract.document), methods=["GET"]),
+    ]
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        exception_handlers={HTTPException: _http_error, Exception: _server_error},
+    )
+    app.state.runtime = runtime
+    return app
+
+
+def _endpoint(runtime: Runtime, operation: OperationContract) -> Callable[[Request], Any]:
+    handler = handlers.HANDLERS[operation.operation_id]
+
+    async def endpoint(request: Request) -> Response:
+        started = time.perf_counter()
+        peer = request.client.host if request.client else "unknown"
+        exchange = Exchange(operation=operation, peer=peer, params={}, address=peer)
+        code = ResultCode.OK
+        diagnostics = None
+        try:
+            data = await _run(runtime, request, exchange, handler)
+            response = envelope.success(data)
+        except ApiError as error:
+            code = error.code
+            diagnostics = error.details or None
+            response = envelope.error(error, runtime.strict)
+        except Exception:
+            # Parameters are left out of the log: they may hold user data.
+            logger.exception("operation %s failed with an unexpected error", operation.operation_id)
+            code = ResultCode.INTERNAL_ERROR
+            response = envelope.plain_error(code, "Internal server error.")
+        latency_ms = (time.perf_counter() - started) * 1000
+        await _record(runtime, exchange, code, latency_ms, diagnostics)
+        return response
+
+    return endpoint
+
+
+async def _run(runtime: Runtime, request: Request, exchange: Exchange, handler: Any) -> Any:
+    operation = exchange.operation
+    settings = runtime.config.settings
+    exchange.params = await read_params(request, operation, settings.max_body_bytes)
+    problems = operation.problems(exchange.params)
+    if problems:
+        raise _invalid(problems)
+    exchange.now = (await runtime.clock()).now()
+    if operation.signed:
+        await _authenticate(runtime, request, exchange)
+    return await handler(runtime.storage, exchange.params, exchange.now)
+
+
+async def _authenticate(runtime: Runtime, request: Request, exchange: Exchange) -> None:
+    params = exchange.params
+    exchange.merchant_id = params["merchant_id"]
+    merchant = await auth.find_merchant(runtime.storage, params)
+    exchange.address = client_address(
+        exchange.peer, request.headers.get("x-forwarded-for"), merchant.trusted_proxies
+    )
+    auth.check_address(merchant, exchange.address)
+    auth.check_timestamp(params, exchange.now, runtime.config.settings.timestamp_skew)
+    auth.check_signature(merchant, params, exchange.now)
+    auth.check_operation(merchant, exchange.operation.operation_id)
+    await auth.check_rate_limit(runtime.storage, merchant, time.time())
+
+
+def _invalid(problems: list[ParameterProblem]) -> ApiError:
+    summary = " ".join(problem.message for problem in problems[:5])
+    details = {"errors": [problem.to_dict() for problem in problems]}
+    if all(problem.parameter == "sign" for problem in problems):
+        return ApiError(ResultCode.INVALID_SIGNATURE, f"Invalid signature: {summary}", details=details)
+    return ApiError(ResultCode.INVALID_PARAMETER, f"Invalid parameters: {summary}", details=details)
+
+
+async def _record(
+    runtime: Runtime, exchange: Exchange, code: ResultCode, latency_ms: float, diagnostics: Any
+) -> None:
+    params = exchange.params
+    merchant_id = params.get("merchant_id")
+    order = params.get("out_order_no")
+    entry = JournalEntry(
+        at=time.time(),
+        operation=exchange.operation.operation_id,
+        client_address=exchange.address,
+        code=int(code),
+        latency_ms=round(latency_ms, 3),
+        merchant_id=merchant_id if type(merchant_id) is int else None,
+        out_order_no=order if isinstance(order, str) else None,
+        params=journal_params(params),
+        diagnostics=diagnostics,
+    )
+    try:
+        await runtime.storage.record(entry)
+    except Exception:
+        logger.exception("journal entry for %s could not be written", exchange.operation.operation_id)
+    logger.info(
+        "operation=%s merchant_id=%s out_order_no=%s code=%d duration_ms=%.1f",
+        entry.operation,
+        entry.merchant_id,
+        entry.out_order_no,
+        entry.code,
+        latency_ms,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        return envelope.plain_error(
+            ResultCode.METHOD_NOT_ALLOWED, f"{request.method} is not allowed on {request.url.path}.", exc.headers
+        )
+    if exc.status_code == 404:
+        return envelope.plain_error(ResultCode.ROUTE_NOT_FOUND, f"No operation at {request.url.path}.")
+    return envelope.plain_error(ResultCode.INTERNAL_ERROR, "Internal server error.")
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    logger.error("request to %s failed: %s", request.url.path, type(exc).__name__)
+    return envelope.plain_error(ResultCode.INTERNAL_ERROR, "Internal server error.")

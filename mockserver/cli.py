@@ -1,0 +1,155 @@
+"""The partystar-sandbox command: serve, sign and reset."""
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from mockserver import signing
+from mockserver.config import ConfigError, SandboxConfig, load_config
+from mockserver.contract import Contract
+from mockserver.server import CONFIG_VARIABLE, DATABASE_VARIABLE, DEFAULT_DATABASE
+from mockserver.storage import open_storage
+
+DEFAULT_SECRET = "sandbox-secret-0050"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except ConfigError as exc:
+        print(f"partystar-sandbox: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="partystar-sandbox", description="Party Star API sandbox.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="start the sandbox server")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="TCP port (default: 8080)")
+    _add_state_options(serve)
+    serve.add_argument("--workers", type=int, default=1, help="worker processes sharing the database (default: 1)")
+    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.set_defaults(run=_serve)
+
+    sign = commands.add_parser("sign", help="print the canonical string and sign of name=value parameters")
+    sign.add_argument("params", nargs="+", metavar="NAME=VALUE", help="request parameters, sign_type included")
+    sign.add_argument("--secret", default=DEFAULT_SECRET, help="merchant secret (default: the sandbox's test secret)")
+    sign.add_argument("--json-body", action="store_true", help="print only the signed JSON body, ready for curl -d")
+    sign.add_argument("--query", action="store_true", help="print only the signed, URL-encoded query string")
+    sign.set_defaults(run=_sign)
+
+    reset = commands.add_parser("reset", help="empty the state and load the config afresh")
+    _add_state_options(reset)
+    reset.set_defaults(run=_reset)
+    return parser
+
+
+def _add_state_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--config", type=Path, help="merchants, users and settings YAML (default: built in)")
+    command.add_argument(
+        "--database", default=DEFAULT_DATABASE, help=f"SQLite file or postgresql:// URL (default: {DEFAULT_DATABASE})"
+    )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if args.workers < 1:
+        raise SystemExit("partystar-sandbox: --workers must be at least 1.")
+    config = load_config(args.config)
+    os.environ[CONFIG_VARIABLE] = str(args.config.resolve()) if args.config else ""
+    os.environ[DATABASE_VARIABLE] = _database_location(args.database)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _print_banner(config, args)
+    uvicorn.run(
+        "mockserver.server:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        # The access log would print query strings, and with them signs.
+        access_log=False,
+    )
+    return 0
+
+
+def _database_location(database: str) -> str:
+    if "://" in database:
+        return database
+    return str(Path(database).resolve())
+
+
+def _print_banner(config: SandboxConfig, args: argparse.Namespace) -> None:
+    location = _database_location(args.database)
+    if "://" in location:
+        location = location.split("@")[-1]
+    print(f"Party Star sandbox ({config.settings.mode} mode) on http://{args.host}:{args.port}", flush=True)
+    print(f"  database: {location}", flush=True)
+    print(f"  contract: http://{args.host}:{args.port}/openapi.yaml  docs: http://{args.host}:{args.port}/docs")
+    for merchant in config.merchants:
+        if config.settings.strict:
+            secret = "(hidden in strict mode)"
+        else:
+            secret = ", ".join(s.value for s in merchant.secrets) or "(none)"
+        print(f"  merchant_id: {merchant.merchant_id}  secret: {secret}", flush=True)
+
+
+def _sign(args: argparse.Namespace) -> int:
+    params: dict[str, object] = {}
+    integers = _integer_parameters()
+    for item in args.params:
+        name, separator, value = item.partition("=")
+        if not separator or not name:
+            print(f"partystar-sandbox: {item!r} is not NAME=VALUE.", file=sys.stderr)
+            return 2
+        params[name] = int(value) if name in integers and value.lstrip("-").isdigit() else value
+    sign_type = str(params.get("sign_type") or signing.MD5)
+    if sign_type not in signing.SIGN_TYPES:
+        print(f"partystar-sandbox: sign_type must be one of {', '.join(signing.SIGN_TYPES)}.", file=sys.stderr)
+        return 2
+    sign_value = signing.sign(params, args.secret)
+    if args.json_body:
+        print(json.dumps({**params, "sign": sign_value}, ensure_ascii=False))
+    elif args.query:
+        from urllib.parse import urlencode
+
+        print(urlencode({**{k: str(v) for k, v in params.items()}, "sign": sign_value}))
+    else:
+        print(f"canonical string: {signing.masked_canonical_string(params)}")
+        print(f"sign ({sign_type}): {sign_value}")
+    return 0
+
+
+def _integer_parameters() -> set[str]:
+    contract = Contract.load()
+    return {name for op in contract.operations.values() for name in op.integer_parameters}
+
+
+def _reset(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+
+    async def reset() -> None:
+        storage = open_storage(_database_location(args.database))
+        await storage.open(config)
+        try:
+            await storage.reset(config)
+        finally:
+            await storage.close()
+
+    asyncio.run(reset())
+    print(f"Reset {_database_location(args.database)} to the config.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
