@@ -49,6 +49,10 @@ class Runtime:
     def strict(self) -> bool:
         return self.config.settings.strict
 
+    @property
+    def envelope_intact(self) -> bool:
+        return self.config.settings.enforces("envelope")
+
     async def clock(self) -> Clock:
         offset = await self.storage.get_state(CLOCK_OFFSET_KEY)
         return Clock(float(offset) if offset else 0.0)
@@ -105,11 +109,11 @@ def _endpoint(runtime: Runtime, operation: OperationContract) -> Callable[[Reque
         diagnostics = None
         try:
             data = await _run(runtime, request, exchange, handler)
-            response = envelope.success(data)
+            response = envelope.success(data, runtime.envelope_intact)
         except ApiError as error:
             code = error.code
             diagnostics = error.details or None
-            response = envelope.error(error, runtime.strict)
+            response = envelope.error(error, runtime.strict, runtime.envelope_intact)
         except Exception:
             # Parameters are left out of the log: they may hold user data.
             logger.exception("operation %s failed with an unexpected error", operation.operation_id)
@@ -132,6 +136,9 @@ async def _run(runtime: Runtime, request: Request, exchange: Exchange, handler: 
     exchange.now = (await runtime.clock()).now()
     if operation.signed:
         await _authenticate(runtime, request, exchange)
+    if operation.operation_id == "creditCoins":
+        enforce = settings.enforces("idempotency")
+        return await handler(runtime.storage, exchange.params, exchange.now, enforce_idempotency=enforce)
     return await handler(runtime.storage, exchange.params, exchange.now)
 
 
@@ -142,9 +149,12 @@ async def _authenticate(runtime: Runtime, request: Request, exchange: Exchange) 
     exchange.address = client_address(
         exchange.peer, request.headers.get("x-forwarded-for"), merchant.trusted_proxies
     )
+    settings = runtime.config.settings
     auth.check_address(merchant, exchange.address)
-    auth.check_timestamp(params, exchange.now, runtime.config.settings.timestamp_skew)
-    auth.check_signature(merchant, params, exchange.now)
+    if settings.enforces("timestamp"):
+        auth.check_timestamp(params, exchange.now, settings.timestamp_skew)
+    if settings.enforces("signature"):
+        auth.check_signature(merchant, params, exchange.now)
     auth.check_operation(merchant, exchange.operation.operation_id)
     await auth.check_rate_limit(runtime.storage, merchant, time.time())
 

@@ -17,6 +17,8 @@ from mockserver.signing import SIGN_TYPES
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.yaml")
 OPERATIONS = frozenset({"verifyUser", "creditCoins", "merchantBalance", "getTransaction"})
 MODES = ("sandbox", "strict")
+# Rules that a sandbox can be told to break, so that test suites can show they notice.
+BREAKABLE_RULES = frozenset({"signature", "timestamp", "idempotency", "envelope"})
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -87,17 +89,23 @@ class Settings:
     journal_max_entries: int = 100_000
     journal_max_age_seconds: int = 7 * 24 * 3600
     admin_token: str | None = None
+    # NOTE: only for testing test suites; a sandbox with a broken rule is wrong on purpose.
+    broken_rules: frozenset[str] = frozenset()
 
     @property
     def strict(self) -> bool:
         return self.mode == "strict"
+
+    def enforces(self, rule: str) -> bool:
+        return rule not in self.broken_rules
 
     def __repr__(self) -> str:
         token = None if self.admin_token is None else "********"
         return (
             f"Settings(mode={self.mode!r}, timestamp_skew={self.timestamp_skew}, "
             f"max_body_bytes={self.max_body_bytes}, journal_max_entries={self.journal_max_entries}, "
-            f"journal_max_age_seconds={self.journal_max_age_seconds}, admin_token={token!r})"
+            f"journal_max_age_seconds={self.journal_max_age_seconds}, admin_token={token!r}, "
+            f"broken_rules={sorted(self.broken_rules)!r})"
         )
 
 
@@ -148,8 +156,14 @@ def parse_settings(raw: Any, where: str) -> Settings:
     token = data.get("admin_token")
     if token is not None and (not isinstance(token, str) or not token):
         raise ConfigError(f"{where}.admin_token must be a non-empty string.")
+    broken = frozenset(_list(data.get("broken_rules") or [], f"{where}.broken_rules"))
+    if not broken <= BREAKABLE_RULES:
+        raise ConfigError(f"{where}.broken_rules must be a list of {', '.join(sorted(BREAKABLE_RULES))}.")
+    if broken and mode == "strict":
+        raise ConfigError(f"{where}.broken_rules cannot be used in strict mode.")
     return Settings(
         mode=mode,
+        broken_rules=broken,
         timestamp_skew=_int(data.get("timestamp_skew", defaults.timestamp_skew), f"{where}.timestamp_skew", 0),
         max_body_bytes=_int(data.get("max_body_bytes", defaults.max_body_bytes), f"{where}.max_body_bytes", 256),
         journal_max_entries=_int(

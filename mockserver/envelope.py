@@ -9,8 +9,15 @@ from mockserver.codes import ResultCode
 from mockserver.errors import ApiError
 
 
-def success(data: Any) -> JSONResponse:
-    return JSONResponse({"code": 0, "msg": "OK", "data": data})
+def success(data: Any, intact: bool = True) -> JSONResponse:
+    return JSONResponse(_shape({"code": 0, "msg": "OK", "data": data}, intact))
+
+
+def _shape(body: dict[str, Any], intact: bool) -> dict[str, Any]:
+    """Return the envelope, or a renamed one in a sandbox told to break the envelope."""
+    if intact:
+        return body
+    return {"status": body["code"], "message": body["msg"], "result": body["data"]}
 
 
 def error_data(error: ApiError, strict: bool) -> dict[str, Any] | None:
@@ -21,9 +28,9 @@ def error_data(error: ApiError, strict: bool) -> dict[str, Any] | None:
     return data or None
 
 
-def error(error: ApiError, strict: bool) -> JSONResponse:
+def error(error: ApiError, strict: bool, intact: bool = True) -> JSONResponse:
     body = {"code": int(error.code), "msg": error.message, "data": error_data(error, strict)}
-    return JSONResponse(body, status_code=error.code.http_status, headers=error.headers)
+    return JSONResponse(_shape(body, intact), status_code=error.code.http_status, headers=error.headers)
 
 
 def plain_error(code: ResultCode, message: str, headers: Mapping[str, str] | None = None) -> JSONResponse:

@@ -38,7 +38,9 @@ async def get_transaction(storage: Storage, params: Mapping[str, Any], now: floa
     return transaction.to_dict()
 
 
-async def credit_coins(storage: Storage, params: Mapping[str, Any], now: float) -> dict[str, Any]:
+async def credit_coins(
+    storage: Storage, params: Mapping[str, Any], now: float, enforce_idempotency: bool = True
+) -> dict[str, Any]:
     request = CreditRequest(
         merchant_id=params["merchant_id"],
         out_order_no=params["out_order_no"],
@@ -46,6 +48,7 @@ async def credit_coins(storage: Storage, params: Mapping[str, Any], now: float) 
         coin=params["coin"],
         remark=params.get("remark") or None,
         now=int(now),
+        enforce_idempotency=enforce_idempotency,
     )
     result = await storage.credit(request)
     order = request.out_order_no

@@ -63,6 +63,8 @@ class CreditRequest:
     coin: int
     remark: str | None
     now: int
+    # False only in a sandbox told to break idempotency: a repeat credits again.
+    enforce_idempotency: bool = True
 
 
 @dataclass(slots=True)

@@ -184,7 +184,7 @@ class SQLiteStorage(Storage):
     async def credit(self, request: CreditRequest) -> CreditResult:
         with self._write():
             earlier = self._find_transaction(request.merchant_id, request.out_order_no)
-            if earlier is not None:
+            if earlier is not None and request.enforce_idempotency:
                 same = earlier.user_id == request.user_id and earlier.coin == request.coin
                 outcome = CreditOutcome.REPLAY if same else CreditOutcome.CONFLICT
                 return CreditResult(outcome, earlier)
@@ -211,7 +211,7 @@ class SQLiteStorage(Storage):
                 created_at=request.now,
             )
             self.db.execute(
-                f"INSERT INTO transactions ({_TRANSACTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+                f"INSERT OR IGNORE INTO transactions ({_TRANSACTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
                 (
                     transaction.transaction_id,
                     transaction.merchant_id,
