@@ -1,0 +1,1 @@
+"""Client library for Party Star's coin-crediting API."""
