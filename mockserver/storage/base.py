@@ -8,7 +8,7 @@ entries, or change nothing.
 
 import enum
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,3 +188,19 @@ class Storage(ABC):
 
     @abstractmethod
     async def set_state(self, key: str, value: str | None) -> None: ...
+
+    @abstractmethod
+    async def get_states(self, keys: Sequence[str]) -> dict[str, str]:
+        """Read several state keys in one query; keys without a value are left out."""
+
+    @abstractmethod
+    async def compare_and_set_state(self, key: str, expected: str | None, value: str | None) -> bool:
+        """Set key to value (None deletes it) only if it still holds expected (None: absent); return whether it did."""
+
+    @abstractmethod
+    async def increment_counter(self, key: str, limit: int | None = None) -> int | None:
+        """Atomically add 1 to the integer state at key (absent counts as 0).
+
+        Return the new value, or None and change nothing when the value has already
+        reached limit. Every worker process sees one shared count.
+        """

@@ -11,6 +11,7 @@ import json
 import sqlite3
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 from mockserver.config import Merchant, SandboxConfig, User, parse_merchant
@@ -342,6 +343,32 @@ class SQLiteStorage(Storage):
             (key, value),
         )
 
+
+    async def get_states(self, keys: Sequence[str]) -> dict[str, str]:
+        if not keys:
+            return {}
+        marks = ", ".join("?" for _ in keys)
+        rows = self.db.execute(
+            f"SELECT key, value FROM sandbox_state WHERE key IN ({marks})", tuple(keys)  # noqa: S608
+        ).fetchall()
+        return dict(rows)
+
+    async def compare_and_set_state(self, key: str, expected: str | None, value: str | None) -> bool:
+        with self._write():
+            row = self.db.execute("SELECT value FROM sandbox_state WHERE key = ?", (key,)).fetchone()
+            if (None if row is None else row[0]) != expected:
+                return False
+            await self.set_state(key, value)
+        return True
+
+    async def increment_counter(self, key: str, limit: int | None = None) -> int | None:
+        with self._write():
+            row = self.db.execute("SELECT value FROM sandbox_state WHERE key = ?", (key,)).fetchone()
+            current = 0 if row is None else int(row[0])
+            if limit is not None and current >= limit:
+                return None
+            await self.set_state(key, str(current + 1))
+        return current + 1
 
 class _WriteTransaction:
     """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
