@@ -79,6 +79,9 @@ def _serve(args: argparse.Namespace) -> int:
         log_level=args.log_level,
         # The access log would print query strings, and with them signs.
         access_log=False,
+        # NOTE: uvicorn would otherwise trust X-Forwarded-For from 127.0.0.1 and rewrite the
+        # peer address; the sandbox reads that header itself, only from configured proxies.
+        proxy_headers=False,
     )
     return 0
 
