@@ -34,7 +34,8 @@ async def read_params(request: Request, operation: OperationContract, max_body_b
     _merge(params, request.path_params.items(), operation, coerce=True)
     if operation.body_media_types:
         body = await _read_body(request, max_body_bytes)
-        _merge(params, _parse_body(request, body, operation), operation, coerce=False)
+        pairs, from_text = _parse_body(request, body, operation)
+        _merge(params, pairs, operation, coerce=from_text)
     return params
 
 
@@ -74,7 +75,8 @@ def _too_large(limit: int) -> ApiError:
     return ApiError(ResultCode.BODY_TOO_LARGE, f"The body is larger than {limit} bytes.")
 
 
-def _parse_body(request: Request, body: bytes, operation: OperationContract) -> list[tuple[str, Any]]:
+def _parse_body(request: Request, body: bytes, operation: OperationContract) -> tuple[list[tuple[str, Any]], bool]:
+    """Return the body's parameters, and whether their values are text (form data) rather than JSON."""
     media_type, charset = _content_type(request.headers.get("content-type"))
     if media_type not in operation.body_media_types:
         accepted = " or ".join(sorted(operation.body_media_types))
@@ -85,8 +87,8 @@ def _parse_body(request: Request, body: bytes, operation: OperationContract) -> 
     if charset not in (None, "utf-8", "utf8"):
         raise ApiError(ResultCode.UNSUPPORTED_CONTENT_TYPE, f"Charset {charset!r} is not supported; send UTF-8.")
     if media_type == JSON_MEDIA_TYPE:
-        return _parse_json(body)
-    return _parse_form_text(body, "form body")
+        return _parse_json(body), False
+    return _parse_form_text(body, "form body"), True
 
 
 def _content_type(header: str | None) -> tuple[str, str | None]:
