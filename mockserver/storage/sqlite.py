@@ -299,7 +299,8 @@ class SQLiteStorage(Storage):
         )
         entry_id = int(cursor.lastrowid or 0)
         self._records_since_prune += 1
-        if self._records_since_prune >= PRUNE_EVERY:
+        # Prune often enough that the journal never holds much more than its limit.
+        if self._records_since_prune >= max(1, min(PRUNE_EVERY, self._journal_max_entries // 10)):
             self._records_since_prune = 0
             self._prune_journal(entry_id, entry.at)
         return entry_id
