@@ -130,7 +130,11 @@ def credit(
     outcome = _Outcomes(out_order_no, user_id, coin, result.count)
 
     if result.failure is None:
-        transaction = Transaction.from_data(result.data)
+        try:
+            transaction = Transaction.from_data(result.data)
+        except MalformedResponseError as exc:
+            # Code 0 came back, so the order is credited, but without a readable transaction.
+            return outcome.make(CreditStatus.UNKNOWN, message=exc.message)
         replay = result.data.get("replay") is True
         if replay and not result.maybe_applied:
             return outcome.make(CreditStatus.ALREADY_CREDITED, transaction=transaction)
