@@ -1,10 +1,13 @@
 """The Starlette application: one route per operation of the OpenAPI document.
 
-Every request to an operation runs the same steps: read the parameters,
-validate them against the contract, run the security checks (signed
-operations only), run the operation, answer with the envelope and append one
-journal entry. Rejections travel as ApiError; anything else is a server fault,
-logged and answered with code 5000 and no details.
+Every request to an operation runs the same steps: read the sandbox controls
+(clock offset, maintenance, fault rules), read the parameters, apply any
+injected fault that comes first, validate them against the contract, run the
+security checks (signed operations only), run the operation, append one
+journal entry, count it in the metrics and answer with the envelope, changed
+by any fault that comes after the operation. Rejections travel as ApiError;
+anything else is a server fault, logged and answered with code 5000 and no
+details.
 """
 
 import logging
@@ -20,13 +23,19 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from mockserver import auth, envelope, handlers
+from mockserver import auth, envelope, handlers, metrics
+from mockserver.admin.routes import admin_routes
+from mockserver.admin.token import WELL_KNOWN_ADMIN_TOKEN
 from mockserver.clock import Clock
 from mockserver.codes import ResultCode
 from mockserver.config import SandboxConfig
 from mockserver.contract import Contract, OperationContract, ParameterProblem
 from mockserver.docs import docs_page, spec_response
 from mockserver.errors import ApiError
+from mockserver.faults import inject
+from mockserver.faults.controls import ControlState, SandboxControls
+from mockserver.faults.magic import with_magic_users
+from mockserver.faults.rules import Fault
 from mockserver.journal import journal_params
 from mockserver.network import client_address
 from mockserver.params import read_params
@@ -34,16 +43,16 @@ from mockserver.storage import JournalEntry, Storage
 
 logger = logging.getLogger("mockserver")
 
-CLOCK_OFFSET_KEY = "clock_offset"
-
 
 @dataclass
 class Runtime:
-    """What every request needs: the config, the contract and the storage."""
+    """What every request needs: the config, the contract, the storage and the sandbox controls."""
 
     config: SandboxConfig
     contract: Contract
     storage: Storage
+    controls: SandboxControls
+    admin_token: str = WELL_KNOWN_ADMIN_TOKEN
 
     @property
     def strict(self) -> bool:
@@ -54,8 +63,12 @@ class Runtime:
         return self.config.settings.enforces("envelope")
 
     async def clock(self) -> Clock:
-        offset = await self.storage.get_state(CLOCK_OFFSET_KEY)
-        return Clock(float(offset) if offset else 0.0)
+        return (await self.controls.load()).clock
+
+    async def pick_fault(self, state: ControlState, operation: str, params: dict[str, Any]) -> Fault | None:
+        if self.strict:
+            return None
+        return await self.controls.pick(state, operation, params, magic=True)
 
 
 @dataclass(slots=True)
@@ -68,10 +81,27 @@ class Exchange:
     address: str
     merchant_id: int | None = None
     now: float = 0.0
+    fault: Fault | None = None
+    data: Any = None
 
 
-def create_app(config: SandboxConfig, storage: Storage, contract: Contract | None = None) -> Starlette:
-    runtime = Runtime(config=config, contract=contract or Contract.load(), storage=storage)
+def create_app(
+    config: SandboxConfig, storage: Storage, contract: Contract | None = None, admin_token: str | None = None
+) -> Starlette:
+    """Build the sandbox application.
+
+    admin_token None means the well-known token; the caller decides whether that
+    is safe for the address it serves on. Connection-level faults need the app
+    wrapped in CloseConnectionApp, as mockserver.server does.
+    """
+    config = with_magic_users(config)
+    runtime = Runtime(
+        config=config,
+        contract=contract or Contract.load(),
+        storage=storage,
+        controls=SandboxControls(storage),
+        admin_token=admin_token or WELL_KNOWN_ADMIN_TOKEN,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -88,7 +118,10 @@ def create_app(config: SandboxConfig, storage: Storage, contract: Contract | Non
     routes += [
         Route("/openapi.yaml", spec_response(runtime.contract.text), methods=["GET"]),
         Route("/docs", docs_page(runtime.contract.document), methods=["GET"]),
+        Route("/metrics", metrics.metrics_endpoint, methods=["GET"]),
     ]
+    if not runtime.strict:
+        routes += admin_routes(runtime)
     app = Starlette(
         routes=routes,
         lifespan=lifespan,
@@ -105,13 +138,15 @@ def _endpoint(runtime: Runtime, operation: OperationContract) -> Callable[[Reque
         started = time.perf_counter()
         peer = request.client.host if request.client else "unknown"
         exchange = Exchange(operation=operation, peer=peer, params={}, address=peer)
+        state = await runtime.controls.load()
+        exchange.now = state.clock.now()
         code = ResultCode.OK
         diagnostics = None
         try:
-            data = await _run(runtime, request, exchange, handler)
-            response = envelope.success(data, runtime.envelope_intact)
+            response: Response = await _run(runtime, request, exchange, state, handler)
+            code = inject.journal_code(exchange.fault, ResultCode.OK)
         except ApiError as error:
-            code = error.code
+            code = inject.journal_code(exchange.fault, error.code)
             diagnostics = error.details or None
             response = envelope.error(error, runtime.strict, runtime.envelope_intact)
         except Exception:
@@ -121,42 +156,39 @@ def _endpoint(runtime: Runtime, operation: OperationContract) -> Callable[[Reque
             response = envelope.plain_error(code, "Internal server error.")
         latency_ms = (time.perf_counter() - started) * 1000
         await _record(runtime, exchange, code, latency_ms, diagnostics)
-        return response
+        return await inject.deliver(exchange.fault, response, runtime.strict)
 
     return endpoint
 
 
-async def _run(runtime: Runtime, request: Request, exchange: Exchange, handler: Any) -> Any:
+async def _run(runtime: Runtime, request: Request, exchange: Exchange, state: ControlState, handler: Any) -> Response:
+    """Run the steps up to the operation's answer; a fault that comes first cuts them short."""
     operation = exchange.operation
     settings = runtime.config.settings
-    exchange.params = await read_params(request, operation, settings.max_body_bytes)
+    if state.maintenance.enabled and not runtime.strict:
+        # Maintenance answers before the request is read, as a closed service would.
+        exchange.fault = await runtime.pick_fault(state, operation.operation_id, {})
+    else:
+        exchange.params = await read_params(request, operation, settings.max_body_bytes)
+        exchange.fault = await runtime.pick_fault(state, operation.operation_id, exchange.params)
+    if exchange.fault is not None:
+        replacement = await inject.before_operation(exchange.fault)
+        if isinstance(replacement, ApiError):
+            raise replacement
+        if replacement is not None:
+            return replacement
     problems = operation.problems(exchange.params)
     if problems:
         raise _invalid(problems)
-    exchange.now = (await runtime.clock()).now()
     if operation.signed:
         await _authenticate(runtime, request, exchange)
     if operation.operation_id == "creditCoins":
         enforce = settings.enforces("idempotency")
-        return await handler(runtime.storage, exchange.params, exchange.now, enforce_idempotency=enforce)
-    return await handler(runtime.storage, exchange.params, exchange.now)
-
-
-async def _authenticate(runtime: Runtime, request: Request, exchange: Exchange) -> None:
-    params = exchange.params
-    exchange.merchant_id = params["merchant_id"]
-    merchant = await auth.find_merchant(runtime.storage, params)
-    exchange.address = client_address(
-        exchange.peer, request.headers.get("x-forwarded-for"), merchant.trusted_proxies
-    )
-    settings = runtime.config.settings
-    auth.check_address(merchant, exchange.address)
-    if settings.enforces("timestamp"):
-        auth.check_timestamp(params, exchange.now, settings.timestamp_skew)
-    if settings.enforces("signature"):
-        auth.check_signature(merchant, params, exchange.now)
-    auth.check_operation(merchant, exchange.operation.operation_id)
-    await auth.check_rate_limit(runtime.storage, merchant, time.time())
+        data = await handler(runtime.storage, exchange.params, exchange.now, enforce_idempotency=enforce)
+    else:
+        data = await handler(runtime.storage, exchange.params, exchange.now)
+    exchange.data = data
+    return envelope.success(data, runtime.envelope_intact)
 
 
 def _invalid(problems: list[ParameterProblem]) -> ApiError:
@@ -182,18 +214,21 @@ async def _record(
         merchant_id=merchant_id if type(merchant_id) is int else None,
         out_order_no=order if isinstance(order, str) else None,
         params=journal_params(params),
+        fault=exchange.fault.kind if exchange.fault is not None else None,
         diagnostics=diagnostics,
     )
+    metrics.observe(entry.operation, code, latency_ms / 1000, entry.merchant_id, exchange.data, entry.fault)
     try:
         await runtime.storage.record(entry)
     except Exception:
         logger.exception("journal entry for %s could not be written", exchange.operation.operation_id)
     logger.info(
-        "operation=%s merchant_id=%s out_order_no=%s code=%d duration_ms=%.1f",
+        "operation=%s merchant_id=%s out_order_no=%s code=%d fault=%s duration_ms=%.1f",
         entry.operation,
         entry.merchant_id,
         entry.out_order_no,
         entry.code,
+        entry.fault,
         latency_ms,
     )
 

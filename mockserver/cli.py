@@ -5,13 +5,20 @@ import asyncio
 import json
 import logging
 import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from mockserver import signing
+from mockserver.admin.token import ADMIN_TOKEN_VARIABLE, WELL_KNOWN_ADMIN_TOKEN, admin_token_for
 from mockserver.config import ConfigError, SandboxConfig, load_config
 from mockserver.contract import Contract
+from mockserver.faults.magic import with_magic_users
+from mockserver.metrics import MULTIPROCESS_VARIABLE
+from mockserver.scenario import apply_scenario_file
 from mockserver.server import CONFIG_VARIABLE, DATABASE_VARIABLE, DEFAULT_DATABASE
 from mockserver.storage import open_storage
 
@@ -38,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     _add_state_options(serve)
     serve.add_argument("--workers", type=int, default=1, help="worker processes sharing the database (default: 1)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument(
+        "--scenario", type=Path, help="scenario YAML to load at start: merchants, balances, clock, faults"
+    )
     serve.set_defaults(run=_serve)
 
     sign = commands.add_parser("sign", help="print the canonical string and sign of name=value parameters")
@@ -66,10 +76,37 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise SystemExit("partystar-sandbox: --workers must be at least 1.")
     config = load_config(args.config)
+    admin_token = admin_token_for(config.settings, args.host)
+    if args.scenario and config.settings.strict:
+        raise ConfigError("--scenario needs sandbox mode; strict mode has no sandbox controls.")
     os.environ[CONFIG_VARIABLE] = str(args.config.resolve()) if args.config else ""
     os.environ[DATABASE_VARIABLE] = _database_location(args.database)
+    # The workers read the token from here, so all of them agree on it.
+    os.environ[ADMIN_TOKEN_VARIABLE] = admin_token
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    _print_banner(config, args)
+    if args.scenario:
+        summary = asyncio.run(apply_scenario_file(args.scenario, config, os.environ[DATABASE_VARIABLE]))
+        print(f"  scenario: {args.scenario} ({summary})", flush=True)
+    _print_banner(config, args, admin_token)
+    metrics_directory = _metrics_directory(args.workers)
+    try:
+        _run_uvicorn(uvicorn, args)
+    finally:
+        if metrics_directory is not None:
+            shutil.rmtree(metrics_directory, ignore_errors=True)
+    return 0
+
+
+def _metrics_directory(workers: int) -> str | None:
+    """Create the shared directory for prometheus-client's multiprocess mode, when several workers need one."""
+    if workers == 1 or os.environ.get(MULTIPROCESS_VARIABLE):
+        return None
+    directory = tempfile.mkdtemp(prefix="partystar-metrics-")
+    os.environ[MULTIPROCESS_VARIABLE] = directory
+    return directory
+
+
+def _run_uvicorn(uvicorn: Any, args: argparse.Namespace) -> None:
     uvicorn.run(
         "mockserver.server:app_from_environment",
         factory=True,
@@ -82,8 +119,9 @@ def _serve(args: argparse.Namespace) -> int:
         # NOTE: uvicorn would otherwise trust X-Forwarded-For from 127.0.0.1 and rewrite the
         # peer address; the sandbox reads that header itself, only from configured proxies.
         proxy_headers=False,
+        # Answers held back by commit_then_delay faults must not hold up a shutdown for long.
+        timeout_graceful_shutdown=3,
     )
-    return 0
 
 
 def _database_location(database: str) -> str:
@@ -92,7 +130,7 @@ def _database_location(database: str) -> str:
     return str(Path(database).resolve())
 
 
-def _print_banner(config: SandboxConfig, args: argparse.Namespace) -> None:
+def _print_banner(config: SandboxConfig, args: argparse.Namespace, admin_token: str) -> None:
     location = _database_location(args.database)
     if "://" in location:
         location = location.split("@")[-1]
@@ -105,6 +143,10 @@ def _print_banner(config: SandboxConfig, args: argparse.Namespace) -> None:
         else:
             secret = ", ".join(s.value for s in merchant.secrets) or "(none)"
         print(f"  merchant_id: {merchant.merchant_id}  secret: {secret}", flush=True)
+    if not config.settings.strict:
+        # A configured token is a secret; only the documented well-known one is printed.
+        shown = admin_token if admin_token == WELL_KNOWN_ADMIN_TOKEN else "(configured)"
+        print(f"  admin API: http://{args.host}:{args.port}/_sandbox/  token: {shown}", flush=True)
 
 
 def _sign(args: argparse.Namespace) -> int:
@@ -139,7 +181,7 @@ def _integer_parameters() -> set[str]:
 
 
 def _reset(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = with_magic_users(load_config(args.config))
 
     async def reset() -> None:
         storage = open_storage(_database_location(args.database))

@@ -157,6 +157,9 @@ class Contract:
         found = []
         for path, item in self.document["paths"].items():
             for method, operation in item.items():
+                # The admin API is described in the same document but is not a signed public operation.
+                if "sandbox" in operation.get("tags", ()):
+                    continue
                 found.append(self._operation(path, method, operation, components))
         return found
 

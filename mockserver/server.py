@@ -7,10 +7,10 @@ process builds the same application on the same database.
 
 import os
 
-from starlette.applications import Starlette
-
+from mockserver.admin.token import configured_admin_token
 from mockserver.app import create_app
 from mockserver.config import load_config
+from mockserver.faults.close_connection import CloseConnectionApp, quiet_uvicorn_close_log
 from mockserver.storage import open_storage
 
 CONFIG_VARIABLE = "PARTYSTAR_SANDBOX_CONFIG"
@@ -18,7 +18,9 @@ DATABASE_VARIABLE = "PARTYSTAR_SANDBOX_DATABASE"
 DEFAULT_DATABASE = "partystar-sandbox.db"
 
 
-def app_from_environment() -> Starlette:
+def app_from_environment() -> CloseConnectionApp:
     config = load_config(os.environ.get(CONFIG_VARIABLE) or None)
     database = os.environ.get(DATABASE_VARIABLE) or DEFAULT_DATABASE
-    return create_app(config, open_storage(database))
+    quiet_uvicorn_close_log()
+    app = create_app(config, open_storage(database), admin_token=configured_admin_token(config.settings))
+    return CloseConnectionApp(app)

@@ -1,0 +1,1 @@
+"""The admin API under /_sandbox/: state, journal, clock, faults and scenarios (sandbox mode only)."""

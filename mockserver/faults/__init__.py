@@ -1,0 +1,1 @@
+"""Fault injection: rules set through the admin API, magic test values and their effects."""

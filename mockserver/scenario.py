@@ -1,0 +1,169 @@
+"""Scenario files: merchants, users, balances, clock offset, maintenance and fault rules in one YAML file.
+
+`partystar-sandbox serve --scenario FILE` loads one at start, and
+POST /_sandbox/scenario loads one into a running sandbox. Every value is
+checked before anything changes; ConfigError names the invalid key.
+"""
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+from mockserver.config import ConfigError, Merchant, SandboxConfig, User, parse_merchant, parse_user
+from mockserver.contract import Contract
+from mockserver.faults.controls import Maintenance, SandboxControls, parse_clock_offset, parse_maintenance
+from mockserver.faults.magic import with_magic_users
+from mockserver.faults.rules import FaultRule, RuleError, parse_rule
+from mockserver.storage import Storage, open_storage
+
+T = TypeVar("T")
+FIELDS = frozenset(
+    {"name", "description", "reset", "merchants", "users", "balances", "clock_offset", "maintenance", "faults"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str | None = None
+    reset: bool = True
+    merchants: tuple[Merchant, ...] = ()
+    users: tuple[User, ...] = ()
+    balances: Mapping[int, int] = field(default_factory=dict)
+    clock_offset: float | None = None
+    maintenance: Maintenance | None = None
+    faults: tuple[FaultRule, ...] = ()
+
+
+def load_scenario(path: Path, operations: frozenset[str]) -> Scenario:
+    try:
+        text = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"Cannot read scenario file {path}: {exc.strerror}.") from exc
+    return parse_scenario(text, operations, str(path))
+
+
+def parse_scenario(text: bytes | str, operations: frozenset[str], source: str) -> Scenario:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{source} is not valid YAML: {exc}") from exc
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{source} must be a mapping, got {type(raw).__name__}.")
+    unknown = sorted(set(raw) - FIELDS)
+    if unknown:
+        raise ConfigError(f"{source}: unknown keys {unknown}; expected some of {sorted(FIELDS)}.")
+    return Scenario(
+        name=_optional_text(raw.get("name"), f"{source}.name"),
+        reset=_boolean(raw.get("reset", True), f"{source}.reset"),
+        merchants=tuple(
+            parse_merchant(item, f"{source}: merchants[{index}]")
+            for index, item in enumerate(_list(raw.get("merchants"), f"{source}.merchants"))
+        ),
+        users=tuple(
+            parse_user(item, f"{source}: users[{index}]")
+            for index, item in enumerate(_list(raw.get("users"), f"{source}.users"))
+        ),
+        balances=_balances(raw.get("balances"), f"{source}.balances"),
+        clock_offset=_optional(parse_clock_offset, raw.get("clock_offset"), f"{source}.clock_offset"),
+        maintenance=_optional(parse_maintenance, raw.get("maintenance"), f"{source}.maintenance"),
+        faults=tuple(
+            _rule(item, operations, f"{source}: faults[{index}]")
+            for index, item in enumerate(_list(raw.get("faults"), f"{source}.faults"))
+        ),
+    )
+
+
+async def apply_scenario(
+    scenario: Scenario, config: SandboxConfig, storage: Storage, controls: SandboxControls
+) -> dict[str, Any]:
+    """Apply a checked scenario and return a summary of what it set."""
+    if scenario.reset:
+        await storage.reset(config)
+    for merchant in scenario.merchants:
+        await storage.put_merchant(merchant)
+    for user in scenario.users:
+        await storage.put_user(user)
+    for merchant_id, balance in scenario.balances.items():
+        current = await storage.merchant_balance(merchant_id)
+        if current is None:
+            raise ConfigError(f"balances: merchant {merchant_id} does not exist; add it under merchants.")
+        await storage.adjust_merchant_balance(merchant_id, balance - current, "sandbox_set", int(time.time()))
+    if scenario.clock_offset is not None:
+        await controls.set_clock_offset(scenario.clock_offset)
+    if scenario.maintenance is not None:
+        await controls.set_maintenance(scenario.maintenance)
+    rule_ids = [(await controls.add_rule(rule)).id for rule in scenario.faults]
+    state = await controls.load()
+    return {
+        "name": scenario.name,
+        "merchants": len(scenario.merchants),
+        "users": len(scenario.users),
+        "balances": len(scenario.balances),
+        "faults": rule_ids,
+        "clock_offset": state.clock.offset,
+        "maintenance": state.maintenance.enabled,
+    }
+
+
+def _rule(raw: Any, operations: frozenset[str], where: str) -> FaultRule:
+    try:
+        return parse_rule(raw, operations)
+    except RuleError as exc:
+        raise ConfigError(f"{where}: {exc}") from exc
+
+
+def _balances(raw: Any, where: str) -> dict[int, int]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"{where} must map merchant_id to a balance, got {type(raw).__name__}.")
+    balances = {}
+    for key, value in raw.items():
+        if isinstance(key, bool) or not isinstance(key, int):
+            raise ConfigError(f"{where}: {key!r} is not a merchant_id (an integer).")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(f"{where}.{key} must be a balance of at least 0, got {value!r}.")
+        balances[key] = value
+    return balances
+
+
+def _optional(parse: Callable[[Any, str], T], raw: Any, where: str) -> T | None:
+    return None if raw is None else parse(raw, where)
+
+
+def _list(raw: Any, where: str) -> list[Any]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise ConfigError(f"{where} must be a list, got {type(raw).__name__}.")
+    return raw
+
+
+def _boolean(raw: Any, where: str) -> bool:
+    if not isinstance(raw, bool):
+        raise ConfigError(f"{where} must be true or false, got {raw!r}.")
+    return raw
+
+
+def _optional_text(raw: Any, where: str) -> str | None:
+    if raw is not None and not isinstance(raw, str):
+        raise ConfigError(f"{where} must be text, got {raw!r}.")
+    return raw
+
+
+async def apply_scenario_file(path: Path, config: SandboxConfig, database: str) -> dict[str, Any]:
+    """Load a scenario file into a database before the server starts, so that only one process applies it."""
+    scenario = load_scenario(path, frozenset(Contract.load().operations))
+    config = with_magic_users(config)
+    storage = open_storage(database)
+    await storage.open(config)
+    try:
+        return await apply_scenario(scenario, config, storage, SandboxControls(storage))
+    finally:
+        await storage.close()
