@@ -84,6 +84,7 @@ def attempt(config: ClientConfig, seams: Seams, operation: Operation, params: Ma
         )  # fmt: skip
         if not isinstance(outcome, AttemptFailure):
             result.data = outcome
+            result.failure = None
             return result
         result.failure = outcome
         result.failures.append(outcome)
