@@ -191,6 +191,23 @@ async def _run(runtime: Runtime, request: Request, exchange: Exchange, state: Co
     return envelope.success(data, runtime.envelope_intact)
 
 
+async def _authenticate(runtime: Runtime, request: Request, exchange: Exchange) -> None:
+    params = exchange.params
+    exchange.merchant_id = params["merchant_id"]
+    merchant = await auth.find_merchant(runtime.storage, params)
+    exchange.address = client_address(
+        exchange.peer, request.headers.get("x-forwarded-for"), merchant.trusted_proxies
+    )
+    settings = runtime.config.settings
+    auth.check_address(merchant, exchange.address)
+    if settings.enforces("timestamp"):
+        auth.check_timestamp(params, exchange.now, settings.timestamp_skew)
+    if settings.enforces("signature"):
+        auth.check_signature(merchant, params, exchange.now)
+    auth.check_operation(merchant, exchange.operation.operation_id)
+    await auth.check_rate_limit(runtime.storage, merchant, time.time())
+
+
 def _invalid(problems: list[ParameterProblem]) -> ApiError:
     summary = " ".join(problem.message for problem in problems[:5])
     details = {"errors": [problem.to_dict() for problem in problems]}
