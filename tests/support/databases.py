@@ -4,7 +4,7 @@ The `database` fixture is parametrised over SQLite and PostgreSQL and returns
 what `--database` takes: a file path or a postgresql:// URL. Every PostgreSQL
 test gets a fresh schema, named in the URL's search_path, and drops it after.
 
-PostgreSQL tests are skipped when no server answers at PARTYSTAR_TEST_POSTGRES
+PostgreSQL tests are skipped when no server accepts connections at PARTYSTAR_TEST_POSTGRES
 (default postgresql://postgres@127.0.0.1:5432/test), unless CI is set: a CI
 run must test both backends, so there an unreachable server fails the tests.
 """
@@ -40,6 +40,21 @@ async def _execute(url: str, statement: str) -> None:
 def execute_sql(url: str, statement: str) -> None:
     """Run one SQL statement on the PostgreSQL server at url, outside any sandbox."""
     asyncio.run(_execute(url, statement))
+
+
+async def _fetch(url: str, statement: str, args: tuple[object, ...]) -> list[tuple]:
+    import asyncpg
+
+    connection = await asyncpg.connect(url, timeout=5)
+    try:
+        return [tuple(row.values()) for row in await connection.fetch(statement, *args)]
+    finally:
+        await connection.close()
+
+
+def query_postgres(url: str, statement: str, *args: object) -> list[tuple]:
+    """Return the rows of one query ($1-style parameters) on the PostgreSQL database at url."""
+    return asyncio.run(_fetch(url, statement, args))
 
 
 @pytest.fixture(scope="session")
