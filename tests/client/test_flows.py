@@ -1,6 +1,8 @@
 """The client's flows driven through an in-process transport, with no sleeping."""
 
 import json
+from datetime import UTC, datetime
+from email.utils import format_datetime
 import logging
 from collections.abc import Callable, Iterator
 
@@ -286,3 +288,16 @@ def test_secret_absent_from_repr_and_logs(caplog: pytest.LogCaptureFixture) -> N
     assert all(value not in caplog.text for value in signs)
     assert "operation=creditCoins out_order_no=O-1 code=5000 attempt=1" in caplog.text
     assert "retrying operation=creditCoins" in caplog.text
+
+
+def test_retry_after_http_date_on_credit() -> None:
+    clock = FakeClock()
+    retry_at = format_datetime(datetime.fromtimestamp(clock.now + 3, UTC), usegmt=True)
+    limited = envelope(4029, {"retry_after": 3}, status=429, **{"Retry-After": retry_at})
+    handler, seen = scripted(limited, credited())
+
+    outcome = make_client(handler, clock).credit("123", 10, "O-1")
+
+    assert outcome.status is CreditStatus.CREDITED
+    assert clock.sleeps == [3.0]
+    assert len(seen) == 2
