@@ -1,10 +1,10 @@
 """Crediting a CSV file of orders: validation, the results file and resuming.
 
 The results file gets one row per finished order as soon as it finishes, so
-an interrupted run loses nothing that Party Star answered. A later run skips
+an interrupted run loses no response that Party Star sent. A later run skips
 the orders whose results row is final (credited, already credited or
 rejected) and sends the others again with the same out_order_no, which
-Party Star answers with a replay when they were credited after all.
+Party Star returns as a replay when they were credited after all.
 """
 
 import asyncio

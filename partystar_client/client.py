@@ -44,7 +44,10 @@ class _Surface(Generic[Result]):
         return self._run(flow, lambda data: UserCheck(user_id=data["user_id"], exists=data["exists"]))
 
     def credit(self, user_id: str, coin: int, out_order_no: str, remark: str | None = None) -> Any:
-        """Credit coins for an order, exactly once; returns a CreditOutcome and raises only on invalid input."""
+        """Credit coins for an order at most once (the server keys credits on out_order_no); return a CreditOutcome.
+
+        Raises InvalidInputError on invalid input and no other error.
+        """
         flow = flows.credit(self.config, self.seams, user_id, coin, out_order_no, remark)
         return self._run(flow, _same)
 

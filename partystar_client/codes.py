@@ -35,8 +35,12 @@ RESULT_CODES: dict[int, CodeInfo] = {
         CodeInfo(3002, "INSUFFICIENT_MERCHANT_BALANCE", False),
         CodeInfo(3003, "ORDER_CONFLICT", False),
         CodeInfo(3004, "TRANSACTION_NOT_FOUND", False),
+        # The sandbox's admin API only; the client never calls it.
+        CodeInfo(4000, "ADMIN_INVALID_REQUEST", False),
+        CodeInfo(4001, "ADMIN_UNAUTHORIZED", False),
         CodeInfo(4004, "ROUTE_NOT_FOUND", False),
         CodeInfo(4005, "METHOD_NOT_ALLOWED", False),
+        CodeInfo(4040, "ADMIN_NOT_FOUND", False),
         CodeInfo(4029, "RATE_LIMITED", True),
         CodeInfo(5000, "INTERNAL_ERROR", True),
         CodeInfo(5002, "BAD_GATEWAY", True),
@@ -48,10 +52,6 @@ RESULT_CODES: dict[int, CodeInfo] = {
 OK = 0
 TRANSACTION_NOT_FOUND = 3004
 ORDER_CONFLICT = 3003
-
-# Codes whose answer says the request was certainly not applied. 5000, 5002 and
-# 5004 are left out because the contract says the request may have been applied.
-NOT_APPLIED_SERVER_CODES = frozenset({4029, 5003})
 
 
 def describe(code: int) -> CodeInfo:

@@ -19,7 +19,7 @@ MAX_MERCHANT_ID = 2_147_483_647
 
 @dataclass(frozen=True, slots=True)
 class ClientConfig:
-    """Where Party Star is, who is calling, and how patiently."""
+    """Client settings: the API location, the merchant credentials, timeouts and retries."""
 
     base_url: str
     merchant_id: int

@@ -3,10 +3,10 @@
     PartyStarError                 code, message, out_order_no
     ├── InvalidInputError          a value failed a check before anything was sent
     ├── ConfigurationError         base URL, merchant id or secret missing or invalid
-    ├── TransportError             no usable answer after every retry
-    ├── MalformedResponseError     an answer that is not the documented envelope
+    ├── TransportError             no usable response after every retry
+    ├── MalformedResponseError     a response that is not the documented envelope
     ├── OutcomeUnknownError        a credit whose outcome could not be found out
-    └── ApiError                   Party Star answered with a non-zero code
+    └── ApiError                   Party Star returned a non-zero code
         ├── InvalidParameterError, MalformedBodyError, ... (one per code)
         └── UndocumentedCodeError  a code the contract does not list
 
@@ -41,11 +41,11 @@ class ConfigurationError(PartyStarError):
 
 
 class TransportError(PartyStarError):
-    """Every attempt failed to get a usable answer (connection error, timeout)."""
+    """Every attempt failed to get a usable response (connection error, timeout)."""
 
 
 class MalformedResponseError(PartyStarError):
-    """The answer is not the documented JSON envelope."""
+    """The response is not the documented JSON envelope."""
 
 
 class OutcomeUnknownError(PartyStarError):
@@ -53,7 +53,7 @@ class OutcomeUnknownError(PartyStarError):
 
 
 class ApiError(PartyStarError):
-    """Party Star answered with a non-zero result code."""
+    """Party Star returned a non-zero result code."""
 
     @property
     def retryable(self) -> bool:
@@ -77,6 +77,9 @@ class OrderConflictError(ApiError): ...
 class TransactionNotFoundError(ApiError): ...
 class RouteNotFoundError(ApiError): ...
 class MethodNotAllowedError(ApiError): ...
+class AdminInvalidRequestError(ApiError): ...
+class AdminUnauthorizedError(ApiError): ...
+class AdminNotFoundError(ApiError): ...
 class RateLimitedError(ApiError): ...
 class InternalError(ApiError): ...
 class BadGatewayError(ApiError): ...
@@ -103,6 +106,9 @@ ERRORS_BY_CODE: dict[int, type[ApiError]] = {
     3004: TransactionNotFoundError,
     4004: RouteNotFoundError,
     4005: MethodNotAllowedError,
+    4000: AdminInvalidRequestError,
+    4001: AdminUnauthorizedError,
+    4040: AdminNotFoundError,
     4029: RateLimitedError,
     5000: InternalError,
     5002: BadGatewayError,

@@ -119,7 +119,7 @@ def failure_error(failure: AttemptFailure, out_order_no: str | None) -> Exceptio
 def credit(
     config: ClientConfig, seams: Seams, user_id: str, coin: int, out_order_no: str, remark: str | None
 ) -> Flow:
-    """Credit an order and find out what happened when an answer is lost; return a CreditOutcome."""
+    """Credit an order, and find out what happened when a response is lost; return a CreditOutcome."""
     params: dict[str, Any] = {
         "user_id": check_user_id(user_id),
         "coin": check_coin(coin),
@@ -139,7 +139,7 @@ def credit(
         replay = result.data.get("replay") is True
         if replay and not result.maybe_applied:
             return outcome.make(CreditStatus.ALREADY_CREDITED, transaction=transaction)
-        # A replay after a lost answer in this call is most likely this call's own credit.
+        # A replay after a lost response in this call is most likely this call's own credit.
         return outcome.make(CreditStatus.CREDITED, transaction=transaction)
 
     failure = result.failure
@@ -182,9 +182,9 @@ def _resolve(config: ClientConfig, seams: Seams, outcome: _Outcomes, failure: At
             f"(user_id {transaction.user_id}, coin {transaction.coin}); nothing was credited.",
         )
     if lookup.failure.code == TRANSACTION_NOT_FOUND and not failure.retryable:
-        # The last credit attempt got a definite rejection after the lost answer, and no credit exists.
+        # The last credit attempt got a definite rejection after the lost response, and no credit exists.
         return outcome.make(CreditStatus.REJECTED, code=failure.code, message=failure.message)
-    # NOTE: "not found" is not proof here: a request whose answer was lost may still be in flight.
+    # NOTE: "not found" is no proof here, because a request whose response was lost may still be in flight.
     return outcome.make(
         CreditStatus.UNKNOWN,
         code=failure.code,

@@ -36,7 +36,7 @@ class Transaction:
                 created_at=_typed(data, "created_at", int),
             )
         except (KeyError, TypeError, AttributeError) as exc:
-            raise MalformedResponseError(f"The transaction in the answer is malformed: {exc}") from exc
+            raise MalformedResponseError(f"The transaction in the response is malformed: {exc}") from exc
 
 
 def _typed(data: Mapping[str, Any], name: str, kind: type) -> Any:
@@ -74,7 +74,7 @@ class Health:
 class CreditStatus(StrEnum):
     """What happened to one credit.
 
-    CREDITED: this call credited the order (possibly learnt from a replay after a lost answer).
+    CREDITED: this call credited the order (possibly learnt from a replay after a lost response).
     ALREADY_CREDITED: the order had been credited before this call, and nothing was credited now.
     REJECTED: Party Star refused the order with a result code, and nothing was credited.
     FAILED: Party Star certainly did not credit the order (never reached, or declined
@@ -104,7 +104,7 @@ class CreditOutcome:
 
     @property
     def credited(self) -> bool:
-        """True when Party Star holds a credit for this order, from this call or an earlier one."""
+        """True when Party Star has recorded a credit for this order, from this call or an earlier one."""
         return self.status in (CreditStatus.CREDITED, CreditStatus.ALREADY_CREDITED)
 
     def raise_for_status(self) -> Transaction:

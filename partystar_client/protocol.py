@@ -1,4 +1,4 @@
-"""Building signed requests and reading answers, with no I/O.
+"""Building signed requests and reading responses, with no I/O.
 
 These functions turn parameters into an ``httpx.Request`` and an
 ``httpx.Response`` (or a transport exception) into either the envelope's
@@ -18,7 +18,7 @@ from partystar_client.config import ClientConfig
 from partystar_client.retry import AttemptFailure
 from partystar_client.signing import MD5, sign
 
-# Codes whose request may have been applied although the answer is an error.
+# Codes whose request may have been applied although the response is an error.
 MAYBE_APPLIED_CODES = frozenset({5000, 5002, 5004})
 # Envelope codes for server faults that arrive without a readable envelope.
 STATUS_CODES = {500: 5000, 502: 5002, 503: 5003, 504: 5004, 429: 4029}
@@ -45,7 +45,7 @@ TRANSACTION = Operation("getTransaction", "GET", "/api/v1/transactions/{out_orde
 
 
 def build_request(config: ClientConfig, operation: Operation, params: Mapping[str, Any], now: int) -> httpx.Request:
-    """Sign the parameters with a fresh time_stamp and place them where the contract says."""
+    """Sign the parameters with a fresh time_stamp and place them where the contract puts them."""
     url = config.base_url.rstrip("/") + operation.path.format(**{k: quote(str(v), safe="") for k, v in params.items()})
     extensions = {"timeout": httpx.Timeout(config.timeout).as_dict()}
     if not operation.signed:
@@ -62,13 +62,13 @@ def build_request(config: ClientConfig, operation: Operation, params: Mapping[st
 
 
 def read_response(response: httpx.Response) -> Any | AttemptFailure:
-    """Return the envelope's ``data`` on code 0, else the failure that the answer describes."""
+    """Return the envelope's ``data`` on code 0, else the failure that the response describes."""
     retry_after = response.headers.get("retry-after")
     envelope = _envelope(response)
     if envelope is None:
         code = STATUS_CODES.get(response.status_code)
         return AttemptFailure(
-            message=f"Party Star answered HTTP {response.status_code} without a valid JSON envelope.",
+            message=f"Party Star returned HTTP {response.status_code} without a valid JSON envelope.",
             code=code,
             # An unreadable 200 may follow a committed operation, like a 5xx.
             may_be_applied=code is None or code in MAYBE_APPLIED_CODES,

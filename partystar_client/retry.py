@@ -33,7 +33,7 @@ class AttemptFailure:
     """Why one attempt did not succeed.
 
     ``code`` is Party Star's result code, or None when no envelope arrived
-    (connection error, timeout, dropped or malformed answer). ``may_be_applied``
+    (connection error, timeout, dropped or malformed response). ``may_be_applied``
     tells whether the server may have carried out the request anyway.
     """
 

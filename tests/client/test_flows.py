@@ -39,7 +39,7 @@ def credited(replay: bool = False) -> httpx.Response:
 
 
 def scripted(*steps: httpx.Response | Exception) -> tuple[Handler, list[httpx.Request]]:
-    """Answer requests with the given responses or raise the given errors, in order."""
+    """Return the given responses or raise the given errors, one per request, in order."""
     remaining: Iterator[httpx.Response | Exception] = iter(steps)
     seen: list[httpx.Request] = []
 

@@ -242,7 +242,7 @@ def test_server_faults_raise_class_for_code(server: SandboxProcess, user_id: str
 
 
 # Codes that a correct client never provokes: send the bad request by hand and
-# check that the client's parsing maps the real answer to the right exception.
+# check that the client's parsing maps the real response to the right exception.
 RAW_CASES = [
     ("GET", "/api/v1/user/verify?merchant_id=50", {}, errors.InvalidParameterError),
     ("POST", "/api/v1/coins/credit", {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
