@@ -112,6 +112,21 @@ class Spec:
                 return self.resolve(properties[name])
         raise KeyError(f"{operation_id} has no parameter {name!r}")
 
+    def request_validator(self, operation_id: str) -> Draft202012Validator:
+        """Return a validator for all of an operation's parameters (path, query and body) as one object."""
+        operation = self.operations[operation_id]
+        raw = self._raw_operation(operation_id)
+        required = [self._parameter(ref)["name"] for ref in raw.get("parameters", []) if self._parameter(ref).get("required")]
+        for media in raw.get("requestBody", {}).get("content", {}).values():
+            required += self.resolve(media["schema"]).get("required", [])
+        schema = {
+            "type": "object",
+            "properties": {name: self.parameter_schema(operation_id, name) for name in operation.parameters},
+            "required": sorted(set(required)),
+            "additionalProperties": False,
+        }
+        return Draft202012Validator(schema)
+
     def response_validator(self, operation_id: str, status: int) -> Draft202012Validator | None:
         """Return a validator for the operation's response body at this HTTP status; None when undocumented."""
         responses = self._raw_operation(operation_id)["responses"]
