@@ -60,7 +60,7 @@ def load_orders(path: Path) -> OrdersFile:
             fieldnames = list(reader.fieldnames or [])
             records = list(reader)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise BatchFileError(path, [f"cannot read the file: {exc}"]) from exc
+        raise BatchFileError(path, [f"failed to read the file: {exc}"]) from exc
     problems = _header_problems(fieldnames)
     if problems:
         raise BatchFileError(path, problems)
