@@ -48,7 +48,7 @@ def _code(response: schemathesis.Response) -> int | None:
 
 @schemathesis.check
 def envelope_conforms(ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case) -> None:
-    """Every answer is {code, msg, data} with a documented code and that code's HTTP status."""
+    """Check that every response is {code, msg, data} with a documented code and that code's HTTP status."""
     session = _session(case)
     if session is None:
         return
@@ -106,7 +106,7 @@ def replay_is_idempotent(
         raise AssertionError(f"{describe(replay)}: a replay got code {replayed.get('code')}, expected 0")
     data = replayed["data"]
     if data.get("replay") is not True:
-        raise AssertionError(f"{describe(replay)}: a replay answered replay={data.get('replay')!r}, expected true")
+        raise AssertionError(f"{describe(replay)}: a replay returned replay={data.get('replay')!r}, expected true")
     original = {key: value for key, value in body["data"].items() if key != "replay"}
     repeated = {key: value for key, value in data.items() if key != "replay"}
     if repeated != original:
@@ -164,7 +164,7 @@ def tampered_value(session: SigningSession, operation_id: str, name: str, value:
 def stale_time_stamp_is_rejected(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
 ) -> None:
-    """An accepted request sent again with a time_stamp outside the window, signed, gives the timestamp error."""
+    """Check that an accepted request, signed again with a time_stamp outside the window, gets the timestamp error."""
     session = _session(case)
     if session is None or not _accepted_signed(session, case, response):
         return

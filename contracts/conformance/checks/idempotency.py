@@ -14,7 +14,7 @@ def check_replay(context: SuiteContext) -> None:
     context.expect_code(replay, "OK", "a replay of the same order")
     after = context.balance()
     if replay.data["replay"] is not True:
-        raise CheckFailed(f"the replay answered replay={replay.data['replay']!r}, expected true", first, replay)
+        raise CheckFailed(f"the replay returned replay={replay.data['replay']!r}, expected true", first, replay)
     if replay.data["transaction_id"] != first.data["transaction_id"]:
         raise CheckFailed("the replay returned another transaction_id than the credit", first, replay)
     if after != before:
@@ -47,7 +47,7 @@ def check_rejection_keeps_order(context: SuiteContext) -> None:
     retry = context.signed("creditCoins", user_id=context.target.user_id, coin=1, out_order_no=order)
     context.expect_code(retry, "OK", "the same order number for an existing user")
     if retry.data["replay"] is not False:
-        raise CheckFailed("the order's first successful credit was answered as a replay", rejected, retry)
+        raise CheckFailed("the order's first successful credit was returned as a replay", rejected, retry)
 
 
 @conformance_check(
