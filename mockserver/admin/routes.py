@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from mockserver.admin.access import AdminHandler, admin_endpoint
@@ -52,10 +55,10 @@ def admin_routes(runtime: Runtime) -> list[BaseRoute]:
     ]
 
 
-def _dispatch(token: str, handlers: dict[str, AdminHandler]):  # type: ignore[no-untyped-def]
+def _dispatch(token: str, handlers: dict[str, AdminHandler]) -> Callable[[Request], Awaitable[Response]]:
     wrapped = {method: admin_endpoint(token, handler) for method, handler in handlers.items()}
 
-    async def endpoint(request):  # type: ignore[no-untyped-def]
+    async def endpoint(request: Request) -> Response:
         return await wrapped[request.method](request)
 
     return endpoint
