@@ -21,6 +21,7 @@ from mockserver.metrics import MULTIPROCESS_VARIABLE
 from mockserver.scenario import apply_scenario_file
 from mockserver.server import CONFIG_VARIABLE, DATABASE_VARIABLE, DEFAULT_DATABASE
 from mockserver.storage import open_storage
+from mockserver.storage.urls import masked_url
 
 DEFAULT_SECRET = "sandbox-secret-0050"
 
@@ -133,7 +134,7 @@ def _database_location(database: str) -> str:
 def _print_banner(config: SandboxConfig, args: argparse.Namespace, admin_token: str) -> None:
     location = _database_location(args.database)
     if "://" in location:
-        location = location.split("@")[-1]
+        location = masked_url(location)
     print(f"Party Star sandbox ({config.settings.mode} mode) on http://{args.host}:{args.port}", flush=True)
     print(f"  database: {location}", flush=True)
     print(f"  contract: http://{args.host}:{args.port}/openapi.yaml  docs: http://{args.host}:{args.port}/docs")

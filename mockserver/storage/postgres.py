@@ -25,7 +25,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
@@ -42,6 +41,7 @@ from mockserver.storage.base import (
 )
 from mockserver.storage.postgres_schema import MIGRATIONS
 from mockserver.storage.sqlite import PRUNE_EVERY, merchant_account, user_account
+from mockserver.storage.urls import masked_url
 
 logger = logging.getLogger("mockserver.storage")
 
@@ -92,15 +92,6 @@ class _Rollback(Exception):
     def __init__(self, result: CreditResult) -> None:
         super().__init__(result.outcome.value)
         self.result = result
-
-
-def masked_url(url: str) -> str:
-    """Return the URL with its password replaced by ***, for logs, reprs and errors."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 class PostgresStorage(Storage):
@@ -272,7 +263,8 @@ class PostgresStorage(Storage):
             None if entry.diagnostics is None else json.dumps(dict(entry.diagnostics), ensure_ascii=False),
         )
         self._records_since_prune += 1
-        if self._records_since_prune >= PRUNE_EVERY:
+        # Prune often enough that a small journal never holds much more than its limit.
+        if self._records_since_prune >= max(1, min(PRUNE_EVERY, self._journal_max_entries // 10)):
             self._records_since_prune = 0
             await self.pool.execute(
                 "DELETE FROM journal WHERE entry_id <= $1 OR at < $2",

@@ -3,7 +3,6 @@
 import asyncio
 
 from mockserver.storage import JournalEntry, JournalFilter
-from mockserver.storage.sqlite import PRUNE_EVERY
 from tests.storage.stores import ledger_config, opened
 
 
@@ -64,13 +63,28 @@ def test_journal_filters_each_field(database: str) -> None:
     asyncio.run(scenario())
 
 
-def test_journal_prunes_beyond_max_entries(database: str) -> None:
+def test_journal_prunes_old_entries(database: str) -> None:
     async def scenario() -> None:
-        config = ledger_config(journal={"max_entries": 10})
+        config = ledger_config(journal={"max_entries": 50, "max_age_seconds": 100})
         async with opened(database, config) as storage:
-            for index in range(PRUNE_EVERY):
+            for index in range(10):
+                await storage.record(_entry(float(index)))
+            for index in range(10):
+                await storage.record(_entry(1000.0 + index))
+
+            assert await storage.count_journal(JournalFilter(until=999.0)) == 0
+            assert await storage.count_journal(JournalFilter(since=1000.0)) == 10
+
+    asyncio.run(scenario())
+
+
+def test_small_journal_stays_near_limit(database: str) -> None:
+    async def scenario() -> None:
+        config = ledger_config(journal={"max_entries": 20})
+        async with opened(database, config) as storage:
+            for index in range(120):
                 await storage.record(_entry(float(index)))
 
-            assert await storage.count_journal(JournalFilter()) == 10
+            assert await storage.count_journal(JournalFilter()) <= 22
 
     asyncio.run(scenario())

@@ -5,7 +5,8 @@ import asyncio
 import pytest
 
 from mockserver.storage import open_storage
-from mockserver.storage.postgres import PostgresStorage, PostgresUnavailableError, masked_url
+from mockserver.storage.postgres import PostgresStorage, PostgresUnavailableError
+from mockserver.storage.urls import masked_url
 from mockserver.storage.postgres_schema import MIGRATIONS
 from tests.storage.stores import ledger_config, opened
 
