@@ -1,12 +1,29 @@
-"""Read a sandbox's SQLite file directly, to check the ledger without the server's code."""
+"""Read a sandbox's database directly, to check the ledger without the server's code.
 
+The database is a SQLite file or a PostgreSQL URL. Queries use ? placeholders
+and SQL that both accept.
+"""
+
+import itertools
+import re
 import sqlite3
 from pathlib import Path
 
+from mockserver.storage.urls import is_postgres_url
+from tests.support.databases import query_postgres
+
 
 def query(database: str | Path, sql: str, *args: object) -> list[tuple]:
+    if is_postgres_url(str(database)):
+        return query_postgres(str(database), _numbered_placeholders(sql), *args)
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
         return db.execute(sql, args).fetchall()
+
+
+def _numbered_placeholders(sql: str) -> str:
+    """Turn each ? into $1, $2, ... as PostgreSQL expects; the tests' SQL has no ? inside strings."""
+    numbers = itertools.count(1)
+    return re.sub(r"\?", lambda _: f"${next(numbers)}", sql)
 
 
 def ledger_mismatches(database: str | Path) -> list[tuple]:
@@ -22,7 +39,7 @@ def ledger_mismatches(database: str | Path) -> list[tuple]:
             SELECT 'user:' || u.user_id, u.balance,
                    (SELECT COALESCE(SUM(delta), 0) FROM ledger WHERE account = 'user:' || u.user_id)
             FROM users u
-        ) WHERE balance != total
+        ) AS accounts WHERE balance != total
         """,
     )
 

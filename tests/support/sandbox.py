@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,16 @@ def default_config() -> dict[str, Any]:
     return yaml.safe_load(text)
 
 
+def sqlite_database(workdir: Path) -> str:
+    return str(workdir / "sandbox.db")
+
+
 class SandboxProcess:
     """A `partystar-sandbox serve` child process with its own database and config."""
+
+    # Where a sandbox started without database= keeps its ledger. Suites that run
+    # on several backends replace it (tests/server/conftest.py does).
+    database_factory: Callable[[Path], str] = staticmethod(sqlite_database)
 
     def __init__(
         self,
@@ -43,7 +52,7 @@ class SandboxProcess:
     ) -> None:
         self.workdir = workdir
         self.config = config if config is not None else default_config()
-        self.database = database or str(workdir / "sandbox.db")
+        self.database = database or self.database_factory(workdir)
         self.workers = workers
         self.host = host
         self.extra_args = extra_args or []
