@@ -10,14 +10,18 @@ this conftest overrides tmp_path_factory with the same factory plus that
 dependency, and every such fixture follows the backend without naming it.
 """
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 
-from tests.support.databases import BACKENDS, execute_sql, postgres_schema, postgres_url  # noqa: F401 - fixtures
+from tests.support.databases import (  # noqa: F401 - postgres_schema and postgres_url are fixtures
+    BACKENDS,
+    create_schema,
+    drop_schema,
+    postgres_schema,
+    postgres_url,
+)
 from tests.support.sandbox import SandboxProcess
 
 
@@ -26,21 +30,17 @@ class PostgresSchemas:
 
     def __init__(self, server_url: str) -> None:
         self.server_url = server_url
-        self.urls: dict[Path, str] = {}
+        self.schemas: dict[Path, tuple[str, str]] = {}
 
     def database_for(self, workdir: Path) -> str:
-        if workdir not in self.urls:
-            schema = f"test_{uuid.uuid4().hex[:12]}"
-            execute_sql(self.server_url, f"CREATE SCHEMA {schema}")
-            separator = "&" if "?" in self.server_url else "?"
-            self.urls[workdir] = f"{self.server_url}{separator}{urlencode({'search_path': schema})}"
-        return self.urls[workdir]
+        if workdir not in self.schemas:
+            self.schemas[workdir] = create_schema(self.server_url)
+        return self.schemas[workdir][1]
 
     def drop_all(self) -> None:
-        for url in self.urls.values():
-            schema = url.rsplit("search_path=", 1)[1]
-            execute_sql(self.server_url, f"DROP SCHEMA {schema} CASCADE")
-        self.urls.clear()
+        for schema, _ in self.schemas.values():
+            drop_schema(self.server_url, schema)
+        self.schemas.clear()
 
 
 @pytest.fixture(scope="module", params=BACKENDS, autouse=True)

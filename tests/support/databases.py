@@ -78,16 +78,26 @@ def postgres_url() -> str:
     pytest.skip(message)
 
 
+def create_schema(server_url: str) -> tuple[str, str]:
+    """Create an empty schema with a unique name; return the name and a URL whose search_path names it."""
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    execute_sql(server_url, f"CREATE SCHEMA {schema}")
+    separator = "&" if "?" in server_url else "?"
+    return schema, f"{server_url}{separator}{urlencode({'search_path': schema})}"
+
+
+def drop_schema(server_url: str, schema: str) -> None:
+    execute_sql(server_url, f"DROP SCHEMA {schema} CASCADE")
+
+
 @pytest.fixture
 def postgres_schema(postgres_url: str) -> Iterator[str]:
     """Create an empty schema for one test; return a URL whose search_path names it."""
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    execute_sql(postgres_url, f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in postgres_url else "?"
+    schema, url = create_schema(postgres_url)
     try:
-        yield f"{postgres_url}{separator}{urlencode({'search_path': schema})}"
+        yield url
     finally:
-        execute_sql(postgres_url, f"DROP SCHEMA {schema} CASCADE")
+        drop_schema(postgres_url, schema)
 
 
 @pytest.fixture(params=BACKENDS)
