@@ -5,6 +5,8 @@ ASGI has no message for it: see close_connection.py.
 """
 
 import asyncio
+import email.utils
+import time
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -42,9 +44,17 @@ class TruncatedResponse(Response):
         request_close(scope)
 
 
+def retry_after_header(fault: Fault) -> str:
+    """Write Retry-After as the fault asks: delta-seconds, or an HTTP date that many seconds ahead."""
+    seconds = fault.retry_after or 0
+    if fault.retry_after_format == "http-date":
+        return email.utils.formatdate(time.time() + seconds, usegmt=True)
+    return str(seconds)
+
+
 def error_for(fault: Fault) -> ApiError:
     """Return the rejection an error-answering fault (http_error, rate_limited, maintenance) sends."""
-    headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+    headers = {"Retry-After": retry_after_header(fault)} if fault.retry_after is not None else {}
     public = {"retry_after": fault.retry_after} if fault.retry_after is not None else {}
     details = {"fault": fault.kind}
     if fault.kind == "maintenance":

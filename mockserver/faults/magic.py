@@ -16,6 +16,7 @@ MAGIC_USERS: Mapping[str, Fault] = {
     "fault-503": Fault("http_error", status=503, retry_after=1),
     "fault-504": Fault("http_error", status=504),
     "fault-429": Fault("rate_limited", retry_after=1),
+    "fault-429-date": Fault("rate_limited", retry_after=2, retry_after_format="http-date"),
     "fault-maintenance": Fault("maintenance", retry_after=1),
     "fault-close-before": Fault("close_before"),
     "fault-drop-after-commit": Fault("commit_then_drop"),

@@ -30,11 +30,12 @@ HTTP_ERROR_CODES = {
     503: ResultCode.SERVICE_UNAVAILABLE,
     504: ResultCode.GATEWAY_TIMEOUT,
 }
+RETRY_AFTER_FORMATS = ("seconds", "http-date")
 DEFAULT_DELAY_MS = 30_000
 MAX_DELAY_MS = 600_000
 SCOPE_FIELDS = ("operation", "merchant_id", "user_id", "out_order_no")
 _FIELDS = frozenset(
-    {"kind", *SCOPE_FIELDS, "probability", "times", "seed", "status", "retry_after", "commit"}
+    {"kind", *SCOPE_FIELDS, "probability", "times", "seed", "status", "retry_after", "retry_after_format", "commit"}
     | {"latency_ms", "latency_ms_max", "delay_ms", "id"}
 )
 
@@ -52,6 +53,8 @@ class Fault:
     retry_after: int | None = None
     commit: bool = False
     delay_seconds: float = 0.0
+    # Retry-After is sent as delta-seconds or as an HTTP date (RFC 9110, section 10.2.3).
+    retry_after_format: str = "seconds"
 
     @property
     def runs_operation(self) -> bool:
@@ -80,6 +83,7 @@ class FaultRule:
     seed: int | None = None
     status: int | None = None
     retry_after: int | None = None
+    retry_after_format: str = "seconds"
     commit: bool = False
     latency_ms: int | None = None
     latency_ms_max: int | None = None
@@ -108,6 +112,7 @@ class FaultRule:
             kind=self.kind,
             status=self.status,
             retry_after=self.retry_after,
+            retry_after_format=self.retry_after_format,
             commit=self.commit,
             delay_seconds=self._delay_ms(generator) / 1000,
         )
@@ -153,6 +158,7 @@ def parse_rule(raw: Any, operations: frozenset[str]) -> FaultRule:
         seed=_integer(raw, "seed"),
         status=_integer(raw, "status"),
         retry_after=_integer(raw, "retry_after", 0),
+        retry_after_format=_retry_after_format(raw.get("retry_after_format", "seconds")),
         commit=_boolean(raw, "commit"),
         latency_ms=_integer(raw, "latency_ms", 0, MAX_DELAY_MS),
         latency_ms_max=_integer(raw, "latency_ms_max", 0, MAX_DELAY_MS),
@@ -178,6 +184,12 @@ def _check_kind_fields(rule: FaultRule) -> None:
         raise RuleError("delay_ms applies only to kind commit_then_delay.")
     if rule.retry_after is not None and rule.kind not in ("http_error", "rate_limited", "maintenance"):
         raise RuleError("retry_after applies only to kinds http_error, rate_limited and maintenance.")
+
+
+def _retry_after_format(value: Any) -> str:
+    if value not in RETRY_AFTER_FORMATS:
+        raise RuleError(f"retry_after_format must be one of {', '.join(RETRY_AFTER_FORMATS)}, got {value!r}.")
+    return str(value)
 
 
 def _integer(raw: Mapping[str, Any], name: str, minimum: int | None = None, maximum: int | None = None) -> int | None:

@@ -89,16 +89,16 @@ def test_retry_after_seconds_honoured(server: SandboxProcess) -> None:
     assert waits.waits == [3.0]
 
 
-@pytest.mark.skip(
-    reason="the sandbox's rate_limited fault sends Retry-After only in seconds; an HTTP-date form "
-    "needs a fault rule option for it (the client side is covered in test_flows.py)"
-)
 def test_retry_after_http_date_honoured(server: SandboxProcess) -> None:
-    outcome, debited, waits = credit_with_fault(server, {"kind": "rate_limited", "retry_after_date": True, "times": 1})
+    rule = {"kind": "rate_limited", "retry_after": 5, "retry_after_format": "http-date", "times": 1}
+
+    outcome, debited, waits = credit_with_fault(server, rule)
 
     assert outcome.status is CreditStatus.CREDITED
     assert debited == COIN
     assert len(waits.waits) == 1
+    # An HTTP date has whole seconds, so the wait is up to a second short of 5 s, plus transit.
+    assert 3.0 <= waits.waits[0] <= 5.0
 
 
 def test_drop_every_attempt_found_by_lookup(server: SandboxProcess) -> None:

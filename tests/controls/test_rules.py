@@ -32,3 +32,21 @@ def test_fields_of_other_kinds_are_rejected():
                 {"kind": "malformed_body", "retry_after": 1}, {"kind": "http_error", "status": 500, "seed": True}):
         with pytest.raises(RuleError):
             parse_rule(raw, OPERATIONS)
+
+
+def test_retry_after_as_http_date():
+    from email.utils import parsedate_to_datetime
+
+    from mockserver.faults.inject import retry_after_header
+
+    rule = parse_rule({"kind": "rate_limited", "retry_after": 30, "retry_after_format": "http-date"}, OPERATIONS)
+
+    header = retry_after_header(rule.draw(1))
+
+    assert header.endswith(" GMT")
+    assert parsedate_to_datetime(header).timestamp() > 0
+
+
+def test_unknown_retry_after_format_rejected():
+    with pytest.raises(RuleError, match="retry_after_format"):
+        parse_rule({"kind": "rate_limited", "retry_after": 1, "retry_after_format": "minutes"}, OPERATIONS)
