@@ -11,6 +11,9 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlencode
+
+from starlette.routing import compile_path
 
 from mockserver import signing
 from mockserver.admin.token import ADMIN_TOKEN_VARIABLE, WELL_KNOWN_ADMIN_TOKEN, admin_token_for
@@ -56,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     sign.add_argument("--secret", default=DEFAULT_SECRET, help="merchant secret (default: the sandbox's test secret)")
     sign.add_argument("--json-body", action="store_true", help="print only the signed JSON body, ready for curl -d")
     sign.add_argument("--query", action="store_true", help="print only the signed, URL-encoded query string")
+    sign.add_argument(
+        "--url",
+        metavar="PATH",
+        help="sign the path's parameters too and print PATH?QUERY, e.g. --url /api/v1/transactions/ORDER-1",
+    )
     sign.set_defaults(run=_sign)
 
     reset = commands.add_parser("reset", help="empty the state and load the config afresh")
@@ -159,6 +167,14 @@ def _sign(args: argparse.Namespace) -> int:
             print(f"partystar-sandbox: {item!r} is not NAME=VALUE.", file=sys.stderr)
             return 2
         params[name] = int(value) if name in integers and value.lstrip("-").isdigit() else value
+    path_params: dict[str, str] = {}
+    if args.url:
+        found = _path_parameters(args.url)
+        if found is None:
+            print(f"partystar-sandbox: {args.url!r} is not the path of an operation.", file=sys.stderr)
+            return 2
+        path_params = found
+        params = {**path_params, **params}
     sign_type = str(params.get("sign_type") or signing.MD5)
     if sign_type not in signing.SIGN_TYPES:
         print(f"partystar-sandbox: sign_type must be one of {', '.join(signing.SIGN_TYPES)}.", file=sys.stderr)
@@ -166,14 +182,24 @@ def _sign(args: argparse.Namespace) -> int:
     sign_value = signing.sign(params, args.secret)
     if args.json_body:
         print(json.dumps({**params, "sign": sign_value}, ensure_ascii=False))
-    elif args.query:
-        from urllib.parse import urlencode
-
-        print(urlencode({**{k: str(v) for k, v in params.items()}, "sign": sign_value}))
+    elif args.query or args.url:
+        query = {name: str(value) for name, value in params.items() if name not in path_params}
+        encoded = urlencode({**query, "sign": sign_value})
+        print(f"{args.url}?{encoded}" if args.url else encoded)
     else:
         print(f"canonical string: {signing.masked_canonical_string(params)}")
         print(f"sign ({sign_type}): {sign_value}")
     return 0
+
+
+def _path_parameters(path: str) -> dict[str, str] | None:
+    """Return the path parameters of the operation whose path template matches, or None."""
+    for operation in Contract.load().operations.values():
+        pattern, _, _ = compile_path(operation.path)
+        match = pattern.match(path)
+        if match:
+            return {name: unquote(value) for name, value in match.groupdict().items()}
+    return None
 
 
 def _integer_parameters() -> set[str]:

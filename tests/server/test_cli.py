@@ -92,3 +92,22 @@ def test_server_logs_hold_no_sign_or_secret(tmp_path):
     assert "operation=creditCoins" in after_banner
     assert sent["sign"] not in log
     assert "sandbox-secret-0050" not in after_banner
+
+
+def test_sign_url_signs_path_parameter(signature_vectors):
+    vector = next(v for v in signature_vectors["vectors"] if v["path"].startswith("/api/v1/transactions/"))
+    query = [f"{name}={value}" for name, value in vector["params"].items() if name != "out_order_no"]
+
+    result = run_cli("sign", "--secret", signature_vectors["secret"], "--url", vector["path"], *query)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(vector["path"] + "?")
+    assert "out_order_no=" not in result.stdout
+    assert result.stdout.strip().endswith(f"sign={vector['sign']}")
+
+
+def test_sign_url_rejects_unknown_path():
+    result = run_cli("sign", "--url", "/api/v1/nothing", "merchant_id=50")
+
+    assert result.returncode == 2
+    assert "not the path of an operation" in result.stderr
