@@ -33,7 +33,7 @@ def send(server: SandboxProcess, method: str, path: str, params: dict[str, Any])
 def test_workers_credit_each_order_exactly_once(tmp_path: Path) -> None:
     rng = random.Random(6)
     orders = {f"W-{n}": (rng.choice(USERS), rng.randint(1, 500)) for n in range(150)}
-    # Every order is sent twice, both copies in flight together, in shuffled order.
+    # Every order is sent twice; shuffled over 16 threads, many copies race each other.
     requests = [order for order in orders for _ in range(2)]
     rng.shuffle(requests)
 
