@@ -36,12 +36,14 @@ from mockserver.faults import inject
 from mockserver.faults.controls import ControlState, SandboxControls
 from mockserver.faults.magic import with_magic_users
 from mockserver.faults.rules import Fault
-from mockserver.journal import journal_params
+from mockserver.journal import MAX_VALUE_CHARS, journal_params, printable
 from mockserver.network import client_address
 from mockserver.params import read_params
 from mockserver.storage import JournalEntry, Storage
 
 logger = logging.getLogger("mockserver")
+# The contract's maximum merchant_id; larger values are not journalled as a merchant.
+MAX_MERCHANT_ID = 2147483647
 
 
 @dataclass
@@ -127,6 +129,8 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
     )
+    # A trailing slash would get a 307 with no envelope; it is an unknown route instead.
+    app.router.redirect_slashes = False
     app.state.runtime = runtime
     return app
 
@@ -196,7 +200,8 @@ async def _authenticate(runtime: Runtime, request: Request, exchange: Exchange) 
     exchange.merchant_id = params["merchant_id"]
     merchant = await auth.find_merchant(runtime.storage, params)
     exchange.address = client_address(
-        exchange.peer, request.headers.get("x-forwarded-for"), merchant.trusted_proxies
+        # Several X-Forwarded-For headers read as one list, in the order received.
+        exchange.peer, ", ".join(request.headers.getlist("x-forwarded-for")), merchant.trusted_proxies
     )
     settings = runtime.config.settings
     auth.check_address(merchant, exchange.address)
@@ -228,8 +233,8 @@ async def _record(
         client_address=exchange.address,
         code=int(code),
         latency_ms=round(latency_ms, 3),
-        merchant_id=merchant_id if type(merchant_id) is int else None,
-        out_order_no=order if isinstance(order, str) else None,
+        merchant_id=merchant_id if type(merchant_id) is int and 0 < merchant_id <= MAX_MERCHANT_ID else None,
+        out_order_no=order[:MAX_VALUE_CHARS] if isinstance(order, str) else None,
         params=journal_params(params),
         fault=exchange.fault.kind if exchange.fault is not None else None,
         diagnostics=diagnostics,
@@ -243,7 +248,7 @@ async def _record(
         "operation=%s merchant_id=%s out_order_no=%s code=%d fault=%s duration_ms=%.1f",
         entry.operation,
         entry.merchant_id,
-        entry.out_order_no,
+        printable(entry.out_order_no),
         entry.code,
         entry.fault,
         latency_ms,
@@ -254,13 +259,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
         return envelope.plain_error(
-            ResultCode.METHOD_NOT_ALLOWED, f"{request.method} is not allowed on {request.url.path}.", exc.headers
+            ResultCode.METHOD_NOT_ALLOWED,
+            f"{printable(request.method)} is not allowed on {printable(request.url.path)}.",
+            exc.headers,
         )
     if exc.status_code == 404:
-        return envelope.plain_error(ResultCode.ROUTE_NOT_FOUND, f"No operation at {request.url.path}.")
+        return envelope.plain_error(ResultCode.ROUTE_NOT_FOUND, f"No operation at {printable(request.url.path)}.")
     return envelope.plain_error(ResultCode.INTERNAL_ERROR, "Internal server error.")
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
-    logger.error("request to %s failed: %s", request.url.path, type(exc).__name__)
+    logger.error("request to %s failed: %s", printable(request.url.path), type(exc).__name__)
     return envelope.plain_error(ResultCode.INTERNAL_ERROR, "Internal server error.")

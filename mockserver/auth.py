@@ -15,6 +15,7 @@ from mockserver.config import Merchant
 from mockserver.errors import ApiError
 from mockserver.storage import Storage
 
+INVALID_SIGNATURE = "Invalid signature."
 # time_stamp values above this are taken as milliseconds in diagnostics (year 2286 in seconds).
 MILLISECONDS_THRESHOLD = 10_000_000_000
 
@@ -33,6 +34,7 @@ def check_address(merchant: Merchant, address: str) -> None:
             ResultCode.IP_NOT_ALLOWED,
             f"Client address {address} is not on the allowlist of merchant {merchant.merchant_id}.",
             details={"client_address": address},
+            strict_message="The client address is not allowed.",
         )
 
 
@@ -49,6 +51,7 @@ def check_timestamp(params: Mapping[str, Any], now: float, skew: int) -> None:
         f"time_stamp {sent} is {_distance(sent, server_time)} server time {server_time}; "
         f"the allowed skew is {skew} s.{hint}",
         details={"server_time": server_time, "request_time": sent, "allowed_skew": skew},
+        strict_message="time_stamp is outside the allowed window.",
     )
 
 
@@ -81,6 +84,7 @@ def check_signature(merchant: Merchant, params: Mapping[str, Any], now: float) -
             ResultCode.INVALID_SIGNATURE,
             f"Invalid signature: a {sign_type} sign is {length} hex digits, got {len(received)} characters"
             f"{'' if all(c in '0123456789abcdefABCDEF' for c in received) else ' that are not all hex digits'}.",
+            strict_message=INVALID_SIGNATURE,
         )
     matched = False
     for secret in secrets:
@@ -105,7 +109,7 @@ def _signature_mismatch(params: Mapping[str, Any], received: str, sign_type: str
     if mistake:
         details["mistake"] = mistake
         message = f"Invalid signature: {mistake}."
-    return ApiError(ResultCode.INVALID_SIGNATURE, message, details=details)
+    return ApiError(ResultCode.INVALID_SIGNATURE, message, details=details, strict_message=INVALID_SIGNATURE)
 
 
 def check_operation(merchant: Merchant, operation_id: str) -> None:

@@ -8,6 +8,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="start the sandbox server")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="TCP port (default: 8080)")
+    serve.add_argument("--port", type=_port, default=8080, help="TCP port, 1 to 65535 (default: 8080)")
     _add_state_options(serve)
     serve.add_argument("--workers", type=int, default=1, help="worker processes sharing the database (default: 1)")
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
@@ -133,6 +134,22 @@ def _run_uvicorn(uvicorn: Any, args: argparse.Namespace) -> None:
     )
 
 
+def _port(text: str) -> int:
+    """Parse a TCP port for argparse, naming the value when it is out of range."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is outside 1 to 65535")
+    return port
+
+
+def _base_url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
 def _database_location(database: str) -> str:
     if "://" in database:
         return database
@@ -143,19 +160,21 @@ def _print_banner(config: SandboxConfig, args: argparse.Namespace, admin_token: 
     location = _database_location(args.database)
     if "://" in location:
         location = masked_url(location)
-    print(f"Party Star sandbox ({config.settings.mode} mode) on http://{args.host}:{args.port}", flush=True)
+    base_url = _base_url(args.host, args.port)
+    print(f"Party Star sandbox ({config.settings.mode} mode) on {base_url}", flush=True)
     print(f"  database: {location}", flush=True)
-    print(f"  contract: http://{args.host}:{args.port}/openapi.yaml  docs: http://{args.host}:{args.port}/docs")
+    print(f"  contract: {base_url}/openapi.yaml  docs: {base_url}/docs")
+    now = time.time()
     for merchant in config.merchants:
         if config.settings.strict:
             secret = "(hidden in strict mode)"
         else:
-            secret = ", ".join(s.value for s in merchant.secrets) or "(none)"
+            secret = ", ".join(s.value for s in merchant.active_secrets(now)) or "(none active)"
         print(f"  merchant_id: {merchant.merchant_id}  secret: {secret}", flush=True)
     if not config.settings.strict:
         # A configured token is a secret; only the documented well-known one is printed.
         shown = admin_token if admin_token == WELL_KNOWN_ADMIN_TOKEN else "(configured)"
-        print(f"  admin API: http://{args.host}:{args.port}/_sandbox/  token: {shown}", flush=True)
+        print(f"  admin API: {base_url}/_sandbox/  token: {shown}", flush=True)
 
 
 def _sign(args: argparse.Namespace) -> int:
@@ -165,6 +184,9 @@ def _sign(args: argparse.Namespace) -> int:
         name, separator, value = item.partition("=")
         if not separator or not name:
             print(f"partystar-sandbox: {item!r} is not NAME=VALUE.", file=sys.stderr)
+            return 2
+        if name in params:
+            print(f"partystar-sandbox: {name} is given twice; the API rejects repeated parameters.", file=sys.stderr)
             return 2
         params[name] = int(value) if name in integers and value.lstrip("-").isdigit() else value
     path_params: dict[str, str] = {}

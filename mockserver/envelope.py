@@ -29,7 +29,8 @@ def error_data(error: ApiError, strict: bool) -> dict[str, Any] | None:
 
 
 def error(error: ApiError, strict: bool, intact: bool = True) -> JSONResponse:
-    body = {"code": int(error.code), "msg": error.message, "data": error_data(error, strict)}
+    message = error.strict_message if strict else error.message
+    body = {"code": int(error.code), "msg": message, "data": error_data(error, strict)}
     return JSONResponse(_shape(body, intact), status_code=error.code.http_status, headers=error.headers)
 
 

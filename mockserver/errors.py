@@ -22,10 +22,13 @@ class ApiError(Exception):
         *,
         public_details: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        strict_message: str | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        # What strict mode says instead, where the message holds diagnostics.
+        self.strict_message = strict_message or message
         # Diagnostics shown in sandbox mode only.
         self.details = dict(details or {})
         # Details that strict mode sends too (for example retry_after).

@@ -1,5 +1,6 @@
 """What the journal keeps of a request's parameters: everything but the sign and secrets, bounded."""
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -25,3 +26,14 @@ def _json_safe(value: Any) -> Any:
         return value
     text = value if isinstance(value, str) else repr(value)
     return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + "..."
+
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def printable(value: str | None) -> str | None:
+    """Escape control characters, so that a value cannot start a forged log line."""
+    if value is None:
+        return None
+    return _CONTROL_CHARACTERS.sub(lambda match: f"\\x{ord(match.group()):02x}", value)
+

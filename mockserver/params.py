@@ -36,7 +36,17 @@ async def read_params(request: Request, operation: OperationContract, max_body_b
         body = await _read_body(request, max_body_bytes)
         pairs, from_text = _parse_body(request, body, operation)
         _merge(params, pairs, operation, coerce=from_text)
+    elif _has_body(request):
+        raise ApiError(
+            ResultCode.INVALID_PARAMETER,
+            f"{operation.method} {operation.path} takes no body; send the parameters in the query string.",
+        )
     return params
+
+
+def _has_body(request: Request) -> bool:
+    length = request.headers.get("content-length")
+    return (length is not None and length.strip() not in ("", "0")) or "transfer-encoding" in request.headers
 
 
 def _merge(params: dict[str, Any], pairs: Iterable[tuple[str, Any]], operation: OperationContract, coerce: bool) -> None:
@@ -131,7 +141,24 @@ def _parse_json(body: bytes) -> list[tuple[str, Any]]:
         raise ApiError(ResultCode.MALFORMED_BODY, "The body is not valid JSON.") from exc
     if not isinstance(document, dict):
         raise ApiError(ResultCode.MALFORMED_BODY, "The JSON body must be an object of parameters.")
+    if _has_lone_surrogate(document):
+        # json.loads accepts "\ud800", which no UTF-8 text can hold; signing it would fail.
+        raise ApiError(ResultCode.MALFORMED_BODY, "The body is not valid UTF-8: it escapes a lone surrogate.")
     return list(document.items())
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(key) or _has_lone_surrogate(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(item) for item in value)
+    return False
 
 
 class _DuplicateKey(Exception):

@@ -255,3 +255,57 @@ def test_fuzzed_raw_bodies_never_fail_the_server(client, raw, form):
     body = post_raw(client, raw, content_type)
 
     assert body["code"] in DOCUMENTED - {0}
+
+
+@pytest.mark.parametrize("field", ["user_id", "remark", "out_order_no"])
+def test_lone_surrogate_rejected(client, sandbox, field):
+    others = {name: value for name, value in credit_body().items() if name != field}
+    # json.dumps would escape the backslash, so the lone surrogate escape is written by hand.
+    raw = json.dumps(others)[:-1] + f', "{field}": "a\\ud800b"}}'
+    before = ledger.query(sandbox.database, "SELECT COUNT(*) FROM journal")[0][0]
+
+    body = post_raw(client, raw.encode())
+
+    assert body["code"] == 1002
+    assert ledger.query(sandbox.database, "SELECT COUNT(*) FROM journal")[0][0] == before + 1
+
+
+def test_lone_surrogate_in_key_rejected(client):
+    raw = json.dumps(credit_body())[:-1] + ', "\\udfff": 1}'
+
+    assert post_raw(client, raw.encode())["code"] == 1002
+
+
+def test_get_with_body_rejected(client):
+    response = client.request(
+        "GET", "/api/v1/user/verify", params=signed({"user_id": "123"}), content=b'{"coin": 1}',
+        headers={"content-type": "application/json"},
+    )
+
+    body = envelope(response)
+    assert body["code"] == 1001
+    assert "takes no body" in body["msg"]
+
+
+def test_trailing_slash_is_unknown_route(client):
+    response = client.post(CREDIT + "/", json=credit_body())
+
+    assert response.status_code == 404
+    assert envelope(response)["code"] == 4004
+
+
+def test_huge_merchant_id_is_journalled(client, sandbox):
+    before = ledger.query(sandbox.database, "SELECT COUNT(*) FROM journal")[0][0]
+
+    body = envelope(client.post(CREDIT, json=credit_body(merchant_id=10**40)))
+
+    assert body["code"] == 1001
+    assert ledger.query(sandbox.database, "SELECT COUNT(*) FROM journal")[0][0] == before + 1
+
+
+def test_empty_sign_type_means_md5(client):
+    params = signed({"user_id": "123"}, sign_type="")
+
+    body = envelope(client.get("/api/v1/user/verify", params=params))
+
+    assert body["code"] == 0

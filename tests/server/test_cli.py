@@ -111,3 +111,28 @@ def test_sign_url_rejects_unknown_path():
 
     assert result.returncode == 2
     assert "not the path of an operation" in result.stderr
+
+
+def test_sign_rejects_repeated_parameter():
+    result = run_cli("sign", "user_id=1", "user_id=2")
+
+    assert result.returncode == 2
+    assert "user_id is given twice" in result.stderr
+
+
+def test_serve_rejects_port_out_of_range():
+    result = run_cli("serve", "--port", "99999")
+
+    assert result.returncode == 2
+    assert "port 99999 is outside 1 to 65535" in result.stderr
+
+
+def test_log_escapes_control_characters(tmp_path):
+    with SandboxProcess(tmp_path, extra_args=["--log-level", "info"]) as server:
+        with httpx.Client(base_url=server.base_url) as client:
+            credit(client, out_order_no="X\nFAKE-LOG-LINE code=0")
+        log = server.log()
+
+    assert "\nFAKE-LOG-LINE" not in log
+    assert "X\\x0aFAKE-LOG-LINE" in log
+

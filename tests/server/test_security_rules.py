@@ -178,6 +178,15 @@ def test_forwarded_for_chain_uses_last_untrusted_hop(client):
     assert body["data"]["client_address"] == "192.0.2.7"
 
 
+def test_repeated_forwarded_for_headers_read_as_one_list(client):
+    headers = [("X-Forwarded-For", "10.9.9.9"), ("X-Forwarded-For", "192.0.2.7")]
+
+    body = balance_code(client, merchant_id=65, secret="secret-65", headers=httpx.Headers(headers))
+
+    assert body["code"] == 2004
+    assert body["data"]["client_address"] == "192.0.2.7"
+
+
 def test_operation_not_enabled(client):
     params = signed({"user_id": "123", "coin": 1, "out_order_no": order_number(), "merchant_id": 66}, "secret-66")
 
@@ -239,8 +248,10 @@ def test_strict_mode_hides_diagnostics(tmp_path):
 
     assert bad_sign["code"] == 2001
     assert bad_sign["data"] is None
+    assert bad_sign["msg"] == "Invalid signature."
     assert old["code"] == 2003
     assert old["data"] is None
+    assert old["msg"] == "time_stamp is outside the allowed window."
 
 
 def test_sign_covers_sign_type(client):
