@@ -17,6 +17,9 @@ from mockserver.signing import SIGN_TYPES
 DEFAULT_CONFIG_PATH = Path(__file__).with_name("default_config.yaml")
 OPERATIONS = frozenset({"verifyUser", "creditCoins", "merchantBalance", "getTransaction"})
 MODES = ("sandbox", "strict")
+# Largest balance a merchant or user may hold: far below SQLite's and PostgreSQL's
+# 64-bit integers, so that no sum of credits can overflow them.
+MAX_BALANCE = 10**15
 # Rules that a sandbox can be told to break, so that test suites can show they notice.
 BREAKABLE_RULES = frozenset({"signature", "timestamp", "idempotency", "envelope"})
 
@@ -210,7 +213,7 @@ def parse_merchant(raw: Any, where: str) -> Merchant:
             rate=_number(rate.get("rate", 100), f"{where}.rate_limit.rate"),
             burst=_int(rate.get("burst", 100), f"{where}.rate_limit.burst", 1),
         ),
-        balance=_int(data.get("balance", 0), f"{where}.balance", 0),
+        balance=_int(data.get("balance", 0), f"{where}.balance", 0, MAX_BALANCE),
         operations=operations,
     )
 
@@ -223,7 +226,7 @@ def parse_user(raw: Any, where: str) -> User:
         raise ConfigError(f"{where}.user_id is missing.")
     return User(
         user_id=_user_id(data["user_id"], f"{where}.user_id"),
-        balance=_int(data.get("balance", 0), f"{where}.balance", 0),
+        balance=_int(data.get("balance", 0), f"{where}.balance", 0, MAX_BALANCE),
     )
 
 

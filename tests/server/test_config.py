@@ -29,6 +29,8 @@ def test_default_config_has_documented_credentials():
         ({"settings": {"timestamp_skew": -1}}, "settings.timestamp_skew"),
         ({"settings": {"mode": "strict", "broken_rules": ["signature"]}}, "strict mode"),
         ({"users": [{"balance": 5}]}, "users[0].user_id is missing"),
+        ({"merchants": [{"merchant_id": 1, "balance": 10**23}]}, "balance must be at most"),
+        ({"users": [{"user_id": "u", "balance": 10**30}]}, "balance must be at most"),
     ],
 )
 def test_invalid_config_names_the_key(raw, fragment):
