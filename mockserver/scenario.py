@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 
 import yaml
 
+from mockserver.admin import bounds, ids
+from mockserver.admin.bounds import shown
 from mockserver.config import ConfigError, Merchant, SandboxConfig, User, parse_merchant, parse_user
 from mockserver.contract import Contract
 from mockserver.faults.controls import Maintenance, SandboxControls, parse_clock_offset, parse_maintenance
@@ -24,6 +26,10 @@ T = TypeVar("T")
 FIELDS = frozenset(
     {"name", "description", "reset", "merchants", "users", "balances", "clock_offset", "maintenance", "faults"}
 )
+
+
+# A name or description longer than this is a mistake, and the summary echoes the name.
+MAX_TEXT = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,24 +55,31 @@ def load_scenario(path: Path, operations: frozenset[str]) -> Scenario:
 def parse_scenario(text: bytes | str, operations: frozenset[str], source: str) -> Scenario:
     try:
         raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError) as exc:
+        # ValueError: an integer of more than 4300 digits, which Python refuses to convert.
         raise ConfigError(f"{source} is not valid YAML: {exc}") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"{source} nests too deeply.") from exc
     if raw is None:
-        raw = {}
+        # An empty body is more likely a mistake than a request to reset everything (reset defaults to true).
+        raise ConfigError(f"{source} is empty; to go back to the config alone, send reset: true.")
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{source} must be a mapping, got {type(raw).__name__}.")
-    unknown = sorted(set(raw) - FIELDS)
+    # Before anything echoes a value: aliases can make a small file expand to gigabytes.
+    bounds.plain_tree(raw, source)
+    unknown = sorted(map(str, set(raw) - FIELDS))
     if unknown:
-        raise ConfigError(f"{source}: unknown keys {unknown}; expected some of {sorted(FIELDS)}.")
+        raise ConfigError(f"{source}: unknown keys {shown(unknown)}; expected some of {sorted(FIELDS)}.")
+    _optional_text(raw.get("description"), f"{source}.description")
     return Scenario(
         name=_optional_text(raw.get("name"), f"{source}.name"),
         reset=_boolean(raw.get("reset", True), f"{source}.reset"),
         merchants=tuple(
-            parse_merchant(item, f"{source}: merchants[{index}]")
+            _merchant(item, f"{source}: merchants[{index}]")
             for index, item in enumerate(_list(raw.get("merchants"), f"{source}.merchants"))
         ),
         users=tuple(
-            parse_user(item, f"{source}: users[{index}]")
+            _user(item, f"{source}: users[{index}]")
             for index, item in enumerate(_list(raw.get("users"), f"{source}.users"))
         ),
         balances=_balances(raw.get("balances"), f"{source}.balances"),
@@ -83,6 +96,7 @@ async def apply_scenario(
     scenario: Scenario, config: SandboxConfig, storage: Storage, controls: SandboxControls
 ) -> dict[str, Any]:
     """Apply a checked scenario and return a summary of what it set."""
+    await _check_balances_name_merchants(scenario, config, storage)
     if scenario.reset:
         await storage.reset(config)
     for merchant in scenario.merchants:
@@ -91,9 +105,13 @@ async def apply_scenario(
         await storage.put_user(user)
     for merchant_id, balance in scenario.balances.items():
         current = await storage.merchant_balance(merchant_id)
-        if current is None:
-            raise ConfigError(f"balances: merchant {merchant_id} does not exist; add it under merchants.")
-        await storage.adjust_merchant_balance(merchant_id, balance - current, "sandbox_set", int(time.time()))
+        changed = None
+        if current is not None:
+            changed = await storage.adjust_merchant_balance(
+                merchant_id, balance - current, "sandbox_set", int(time.time())
+            )
+        if changed is None:
+            raise ConfigError(f"balances: merchant {merchant_id} vanished or changed while the scenario loaded.")
     if scenario.clock_offset is not None:
         await controls.set_clock_offset(scenario.clock_offset)
     if scenario.maintenance is not None:
@@ -111,6 +129,29 @@ async def apply_scenario(
     }
 
 
+async def _check_balances_name_merchants(scenario: Scenario, config: SandboxConfig, storage: Storage) -> None:
+    """Reject balances of merchants that will not exist, before anything changes."""
+    created = {merchant.merchant_id for merchant in scenario.merchants}
+    if scenario.reset:
+        created |= {merchant.merchant_id for merchant in config.merchants}
+    for merchant_id in scenario.balances:
+        if merchant_id not in created and (scenario.reset or await storage.merchant_balance(merchant_id) is None):
+            raise ConfigError(f"balances: merchant {merchant_id} does not exist; add it under merchants.")
+
+
+def _merchant(raw: Any, where: str) -> Merchant:
+    bounds.balance_field(raw, where)
+    if isinstance(raw, Mapping) and "merchant_id" in raw:
+        ids.merchant_id(raw["merchant_id"], f"{where}.merchant_id")
+    return parse_merchant(raw, where)
+
+
+def _user(raw: Any, where: str) -> User:
+    bounds.balance_field(raw, where)
+    ids.user_id(raw.get("user_id") if isinstance(raw, Mapping) else raw, f"{where}.user_id")
+    return parse_user(raw, where)
+
+
 def _rule(raw: Any, operations: frozenset[str], where: str) -> FaultRule:
     try:
         return parse_rule(raw, operations)
@@ -123,14 +164,10 @@ def _balances(raw: Any, where: str) -> dict[int, int]:
         return {}
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where} must map merchant_id to a balance, got {type(raw).__name__}.")
-    balances = {}
-    for key, value in raw.items():
-        if isinstance(key, bool) or not isinstance(key, int):
-            raise ConfigError(f"{where}: {key!r} is not a merchant_id (an integer).")
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ConfigError(f"{where}.{key} must be a balance of at least 0, got {value!r}.")
-        balances[key] = value
-    return balances
+    return {
+        ids.merchant_id(key, f"{where}: key {shown(key)}"): bounds.balance(value, f"{where}.{shown(key)}")
+        for key, value in raw.items()
+    }
 
 
 def _optional(parse: Callable[[Any, str], T], raw: Any, where: str) -> T | None:
@@ -147,13 +184,13 @@ def _list(raw: Any, where: str) -> list[Any]:
 
 def _boolean(raw: Any, where: str) -> bool:
     if not isinstance(raw, bool):
-        raise ConfigError(f"{where} must be true or false, got {raw!r}.")
+        raise ConfigError(f"{where} must be true or false, got {shown(raw)}.")
     return raw
 
 
 def _optional_text(raw: Any, where: str) -> str | None:
-    if raw is not None and not isinstance(raw, str):
-        raise ConfigError(f"{where} must be text, got {raw!r}.")
+    if raw is not None and (not isinstance(raw, str) or len(raw) > MAX_TEXT):
+        raise ConfigError(f"{where} must be text of at most {MAX_TEXT} characters, got {shown(raw)}.")
     return raw
 
 

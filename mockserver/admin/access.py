@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from mockserver import envelope
+from mockserver.admin.bounds import cut_message, plain_tree
 from mockserver.codes import ResultCode
 from mockserver.config import ConfigError
 from mockserver.errors import ApiError
@@ -18,6 +19,7 @@ from mockserver.faults.rules import RuleError
 logger = logging.getLogger("mockserver.admin")
 
 MAX_ADMIN_BODY_BYTES = 1024 * 1024
+JSON_TYPES = ("application/json",)
 AdminHandler = Callable[[Request], Awaitable[Any]]
 
 
@@ -37,12 +39,14 @@ def admin_endpoint(token: str, handler: AdminHandler) -> Callable[[Request], Awa
             _check_token(request, token)
             return envelope.success(await handler(request))
         except ApiError as error:
-            if error.code is not ResultCode.ADMIN_UNAUTHORIZED:
-                logger.info("admin request %s %s rejected: %s", request.method, request.url.path, error.message)
-            return envelope.error(error, strict=False)
+            rejected = error
         except (RuleError, ConfigError) as error:
-            logger.info("admin request %s %s rejected: %s", request.method, request.url.path, error)
-            return envelope.error(invalid(str(error)), strict=False)
+            rejected = invalid(str(error))
+        # Messages echo what was sent; cap them so that no response or log line grows with the input.
+        rejected.message = cut_message(rejected.message)
+        if rejected.code is not ResultCode.ADMIN_UNAUTHORIZED:
+            logger.info("admin request %s %s rejected: %s", request.method, request.url.path, rejected.message)
+        return envelope.error(rejected, strict=False)
 
     return endpoint
 
@@ -58,10 +62,14 @@ def _check_token(request: Request, token: str) -> None:
         )
 
 
-async def read_body(request: Request) -> bytes:
+async def read_body(request: Request, media_types: tuple[str, ...] = JSON_TYPES) -> bytes:
+    """Return the body; a body that is not blank must come with one of media_types as its Content-Type."""
     body = await request.body()
     if len(body) > MAX_ADMIN_BODY_BYTES:
         raise invalid(f"The body is {len(body)} bytes; the limit is {MAX_ADMIN_BODY_BYTES}.")
+    sent = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if body.strip() and sent not in media_types:
+        raise invalid(f"Send the body with Content-Type {' or '.join(media_types)}, not {sent[:80] or 'none'}.")
     return body
 
 
@@ -73,9 +81,14 @@ async def read_json(request: Request, empty: Any = None) -> Any:
             raise invalid("The body is missing; send a JSON object.")
         return empty
     try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        value = json.loads(body)
+    except ValueError as exc:
+        # JSONDecodeError and UnicodeDecodeError, and the ValueError of an integer beyond 4300 digits.
         raise invalid(f"The body is not valid JSON: {exc}.") from exc
+    except RecursionError as exc:
+        raise invalid("The body nests too deeply.") from exc
+    plain_tree(value, "The body", max_nodes=MAX_ADMIN_BODY_BYTES)
+    return value
 
 
 def read_object(value: Any) -> dict[str, Any]:
@@ -84,8 +97,3 @@ def read_object(value: Any) -> dict[str, Any]:
     return value
 
 
-def integer_field(data: dict[str, Any], name: str) -> int:
-    value = data.get(name)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise invalid(f"{name} must be an integer, got {value!r}.")
-    return value

@@ -7,7 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 
-from mockserver.admin.access import integer_field, invalid, not_found, read_json, read_object
+from mockserver.admin import bounds, ids
+from mockserver.admin.access import invalid, not_found, read_json, read_object
+from mockserver.admin.bounds import MAX_BALANCE, shown
 from mockserver.config import Merchant, parse_merchant, parse_user
 from mockserver.faults.controls import parse_clock_offset, parse_maintenance
 
@@ -31,7 +33,8 @@ class StateEndpoints:
         merchant_id = _merchant_id(request)
         body = read_object(await read_json(request))
         if body.get("merchant_id", merchant_id) != merchant_id:
-            raise invalid(f"merchant_id {body['merchant_id']!r} in the body differs from {merchant_id} in the path.")
+            raise invalid(f"merchant_id {shown(body['merchant_id'])} in the body differs from {merchant_id} in the path.")
+        bounds.balance_field(body, "merchant")
         merchant = parse_merchant({**body, "merchant_id": merchant_id}, "merchant")
         await self.storage.put_merchant(merchant)
         return await self._merchant_view(merchant_id)
@@ -40,28 +43,36 @@ class StateEndpoints:
         merchant_id = _merchant_id(request)
         body = read_object(await read_json(request))
         if set(body) not in ({"set"}, {"add"}):
-            raise invalid(f'Send exactly one of {{"set": N}} or {{"add": N}}, got fields {sorted(body)}.')
+            raise invalid(f'Send exactly one of {{"set": N}} or {{"add": N}}, got fields {shown(sorted(body))}.')
+        if "set" in body:
+            target = bounds.balance(body["set"], "set")
+        else:
+            amount = bounds.integer(body["add"], "add", -MAX_BALANCE, MAX_BALANCE)
         current = await self.storage.merchant_balance(merchant_id)
         if current is None:
             raise not_found(f"Merchant {merchant_id} does not exist.")
-        if "set" in body:
-            delta, kind = integer_field(body, "set") - current, "sandbox_set"
-        else:
-            delta, kind = integer_field(body, "add"), "sandbox_add"
+        delta, kind = (target - current, "sandbox_set") if "set" in body else (amount, "sandbox_add")
         balance = await self.storage.adjust_merchant_balance(merchant_id, delta, kind, int(time.time()))
         if balance is None:
-            raise invalid(f"The balance would fall below zero ({current} + {delta}); nothing changed.")
+            raise invalid(
+                f"add would take the balance ({current}) outside 0 to {MAX_BALANCE} coins; nothing changed."
+                if kind == "sandbox_add"
+                else f"The balance changed while it was being set to {target}; nothing changed, try again."
+            )
         return {"merchant_id": merchant_id, "balance": balance}
 
     async def get_user(self, request: Request) -> dict[str, Any]:
-        return await self._user_view(request.path_params["user_id"])
+        return await self._user_view(_user_id(request))
 
     async def put_user(self, request: Request) -> dict[str, Any]:
-        user_id = request.path_params["user_id"]
+        user_id = _user_id(request)
         body = read_object(await read_json(request, empty={}))
         unknown = sorted(set(body) - {"user_id", "balance"})
         if unknown or body.get("user_id", user_id) != user_id:
-            raise invalid(f"A user body takes only balance (and user_id equal to the path), got fields {sorted(body)}.")
+            raise invalid(
+                f"A user body takes only balance (and user_id equal to the path), got fields {shown(sorted(body))}."
+            )
+        bounds.balance_field(body, "user")
         await self.storage.put_user(parse_user({**body, "user_id": user_id}, "user"))
         return await self._user_view(user_id)
 
@@ -72,7 +83,7 @@ class StateEndpoints:
         body = read_object(await read_json(request))
         unknown = sorted(set(body) - {"offset"})
         if unknown:
-            raise invalid(f"Unknown clock fields {unknown}; send {{\"offset\": seconds}}.")
+            raise invalid(f"Unknown clock fields {shown(unknown)}; send {{\"offset\": seconds}}.")
         await self.runtime.controls.set_clock_offset(parse_clock_offset(body.get("offset"), "offset"))
         return await self._clock_view()
 
@@ -115,4 +126,8 @@ def masked_merchant(merchant: Merchant, balance: int) -> dict[str, Any]:
 
 
 def _merchant_id(request: Request) -> int:
-    return int(request.path_params["merchant_id"])
+    return ids.merchant_id(request.path_params["merchant_id"], "merchant_id")
+
+
+def _user_id(request: Request) -> str:
+    return ids.user_id(request.path_params["user_id"], "user_id")

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.admin import bounds
+from mockserver.admin.bounds import MAX_RETRY_AFTER, shown
 from mockserver.clock import Clock
 from mockserver.config import ConfigError
 from mockserver.faults.magic import magic_fault
@@ -47,21 +49,22 @@ class Maintenance:
 def parse_maintenance(raw: Any, where: str) -> Maintenance:
     """Check a maintenance setting, {enabled: bool, retry_after: seconds}, from the admin API or a scenario."""
     if not isinstance(raw, Mapping) or not isinstance(raw.get("enabled"), bool):
-        raise ConfigError(f"{where} must be {{enabled: true|false, retry_after: seconds}}, got {raw!r}.")
-    unknown = sorted(set(raw) - {"enabled", "retry_after"})
+        raise ConfigError(f"{where} must be {{enabled: true|false, retry_after: seconds}}, got {shown(raw)}.")
+    unknown = sorted(map(str, set(raw) - {"enabled", "retry_after"}))
     if unknown:
-        raise ConfigError(f"{where}: unknown keys {unknown}; expected enabled and retry_after.")
+        raise ConfigError(f"{where}: unknown keys {shown(unknown)}; expected enabled and retry_after.")
     retry_after = raw.get("retry_after")
-    if retry_after is not None and (isinstance(retry_after, bool) or not isinstance(retry_after, int) or retry_after < 0):
-        raise ConfigError(f"{where}.retry_after must be a whole number of seconds, got {retry_after!r}.")
+    if retry_after is not None:
+        bounds.integer(retry_after, f"{where}.retry_after", 0, MAX_RETRY_AFTER)
     return Maintenance(enabled=raw["enabled"], retry_after=retry_after)
 
 
 def parse_clock_offset(raw: Any, where: str) -> float:
-    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
-        raise ConfigError(f"{where} must be a number of seconds, got {raw!r}.")
+    # Compare before math.isfinite, which cannot convert an int beyond the float range.
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not -math.inf < raw < math.inf:
+        raise ConfigError(f"{where} must be a number of seconds, got {shown(raw)}.")
     if abs(raw) > MAX_CLOCK_OFFSET:
-        raise ConfigError(f"{where} must lie within ±{MAX_CLOCK_OFFSET} seconds, got {raw}.")
+        raise ConfigError(f"{where} must lie within ±{MAX_CLOCK_OFFSET} seconds, got {shown(raw)}.")
     return float(raw)
 
 
@@ -107,7 +110,8 @@ class SandboxControls:
             fault = rule.draw(sequence or 0)
             if fault is None:
                 continue
-            if rule.times is not None and await self.storage.increment_counter(fired_key(rule.id), rule.times) is None:
+            # The fired counter doubles as the times limit: a spent rule lets the request through.
+            if await self.storage.increment_counter(fired_key(rule.id), rule.times) is None:
                 continue
             return fault
         return magic_fault(params) if magic else None
@@ -142,7 +146,7 @@ class SandboxControls:
         return deleted
 
     async def list_rules(self) -> list[dict[str, Any]]:
-        """Return every rule with its counters: matched requests and faults remaining."""
+        """Return every rule with its counters: requests matched, faults fired and faults remaining."""
         rules = (await self.load()).rules
         keys = [key for rule in rules for key in (matched_key(rule.id or 0), fired_key(rule.id or 0))]
         counters = await self.storage.get_states(keys)
@@ -154,6 +158,7 @@ class SandboxControls:
                 {
                     **rule.to_dict(),
                     "matched": int(counters.get(matched_key(rule_id), 0)),
+                    "fired": fired,
                     "remaining": None if rule.times is None else max(rule.times - fired, 0),
                 }
             )

@@ -5,11 +5,14 @@ matches and draws. RuleError names the invalid field.
 """
 
 import random
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from mockserver.admin import ids
+from mockserver.admin.bounds import INT64_MAX, MAX_RETRY_AFTER, MAX_TIMES, shown
 from mockserver.codes import ResultCode
+from mockserver.config import ConfigError
 
 KINDS = (
     "latency",
@@ -138,26 +141,26 @@ def parse_rule(raw: Any, operations: frozenset[str]) -> FaultRule:
     """Check a rule as sent to the admin API or written in a scenario."""
     if not isinstance(raw, Mapping):
         raise RuleError(f"A fault rule must be a JSON object, got {type(raw).__name__}.")
-    unknown = sorted(set(raw) - _FIELDS)
+    unknown = sorted(map(str, set(raw) - _FIELDS))
     if unknown:
-        raise RuleError(f"Unknown fault rule fields {unknown}; expected some of {sorted(_FIELDS - {'id'})}.")
+        raise RuleError(f"Unknown fault rule fields {shown(unknown)}; expected some of {sorted(_FIELDS - {'id'})}.")
     kind = raw.get("kind")
     if kind not in KINDS:
-        raise RuleError(f"kind must be one of {', '.join(KINDS)}, got {kind!r}.")
+        raise RuleError(f"kind must be one of {', '.join(KINDS)}, got {shown(kind)}.")
     operation = raw.get("operation")
     if operation is not None and operation not in operations:
-        raise RuleError(f"operation must be one of {', '.join(sorted(operations))}, got {operation!r}.")
+        raise RuleError(f"operation must be one of {', '.join(sorted(operations))}, got {shown(operation)}.")
     rule = FaultRule(
         kind=kind,
         operation=operation,
-        merchant_id=_integer(raw, "merchant_id", 1),
-        user_id=_text(raw, "user_id"),
-        out_order_no=_text(raw, "out_order_no"),
+        merchant_id=_contract_id(raw, "merchant_id", ids.merchant_id),
+        user_id=_contract_id(raw, "user_id", ids.user_id),
+        out_order_no=_contract_id(raw, "out_order_no", ids.out_order_no),
         probability=_probability(raw.get("probability", 1.0)),
-        times=_integer(raw, "times", 1),
-        seed=_integer(raw, "seed"),
-        status=_integer(raw, "status"),
-        retry_after=_integer(raw, "retry_after", 0),
+        times=_integer(raw, "times", 1, MAX_TIMES),
+        seed=_integer(raw, "seed", 0, INT64_MAX),
+        status=_integer(raw, "status", 0, 999),
+        retry_after=_integer(raw, "retry_after", 0, MAX_RETRY_AFTER),
         retry_after_format=_retry_after_format(raw.get("retry_after_format", "seconds")),
         commit=_boolean(raw, "commit"),
         latency_ms=_integer(raw, "latency_ms", 0, MAX_DELAY_MS),
@@ -170,7 +173,7 @@ def parse_rule(raw: Any, operations: frozenset[str]) -> FaultRule:
 
 def _check_kind_fields(rule: FaultRule) -> None:
     if rule.kind == "http_error" and rule.status not in HTTP_ERROR_CODES:
-        raise RuleError(f"status must be one of 500, 502, 503, 504 for http_error, got {rule.status!r}.")
+        raise RuleError(f"status must be one of 500, 502, 503, 504 for http_error, got {shown(rule.status)}.")
     if rule.kind != "http_error" and (rule.status is not None or rule.commit):
         raise RuleError("status and commit apply only to kind http_error.")
     if rule.kind == "latency":
@@ -188,38 +191,40 @@ def _check_kind_fields(rule: FaultRule) -> None:
 
 def _retry_after_format(value: Any) -> str:
     if value not in RETRY_AFTER_FORMATS:
-        raise RuleError(f"retry_after_format must be one of {', '.join(RETRY_AFTER_FORMATS)}, got {value!r}.")
+        raise RuleError(f"retry_after_format must be one of {', '.join(RETRY_AFTER_FORMATS)}, got {shown(value)}.")
     return str(value)
 
 
-def _integer(raw: Mapping[str, Any], name: str, minimum: int | None = None, maximum: int | None = None) -> int | None:
+def _integer(raw: Mapping[str, Any], name: str, minimum: int, maximum: int) -> int | None:
     value = raw.get(name)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise RuleError(f"{name} must be an integer, got {value!r}.")
-    if minimum is not None and value < minimum:
-        raise RuleError(f"{name} must be at least {minimum}, got {value}.")
-    if maximum is not None and value > maximum:
-        raise RuleError(f"{name} must be at most {maximum}, got {value}.")
+        raise RuleError(f"{name} must be an integer, got {shown(value)}.")
+    if not minimum <= value <= maximum:
+        raise RuleError(f"{name} must lie between {minimum} and {maximum}, got {shown(value)}.")
     return value
 
 
-def _text(raw: Mapping[str, Any], name: str) -> str | None:
+def _contract_id(raw: Mapping[str, Any], name: str, check: Callable[[Any, str], Any]) -> Any:
+    """Check a scope field against the contract's schema: a rule that no request can match is a mistake."""
     value = raw.get(name)
-    if value is not None and (not isinstance(value, str) or not value):
-        raise RuleError(f"{name} must be a non-empty string, got {value!r}.")
-    return value
+    if value is None:
+        return None
+    try:
+        return check(value, name)
+    except ConfigError as exc:
+        raise RuleError(str(exc)) from exc
 
 
 def _boolean(raw: Mapping[str, Any], name: str) -> bool:
     value = raw.get(name, False)
     if not isinstance(value, bool):
-        raise RuleError(f"{name} must be true or false, got {value!r}.")
+        raise RuleError(f"{name} must be true or false, got {shown(value)}.")
     return value
 
 
 def _probability(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 1:
-        raise RuleError(f"probability must be a number above 0 and at most 1, got {value!r}.")
+        raise RuleError(f"probability must be a number above 0 and at most 1, got {shown(value)}.")
     return float(value)

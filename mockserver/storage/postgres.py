@@ -28,6 +28,7 @@ from typing import TypeVar
 
 import asyncpg
 
+from mockserver.admin.bounds import INT64_MAX, MAX_BALANCE, check_opening_balance
 from mockserver.config import Merchant, SandboxConfig, User, parse_merchant
 from mockserver.storage.base import (
     CreditOutcome,
@@ -186,12 +187,19 @@ class PostgresStorage(Storage):
         return await self.pool.fetchval("SELECT balance FROM merchants WHERE merchant_id = $1", merchant_id)
 
     async def adjust_merchant_balance(self, merchant_id: int, delta: int, kind: str, now: int) -> int | None:
+        """Add delta unless the result would leave 0..MAX_BALANCE; PostgreSQL would fail on a bigint overflow."""
+        # The bounds keep balance + delta within 0..MAX_BALANCE without computing an overflowing sum.
+        if not -INT64_MAX <= delta <= MAX_BALANCE:
+            return None
+        low, high = -delta, min(MAX_BALANCE - delta, INT64_MAX)
         async with self.pool.acquire() as conn, conn.transaction():
             balance = await conn.fetchval(
-                "UPDATE merchants SET balance = balance + $1 WHERE merchant_id = $2 AND balance + $1 >= 0 "
+                "UPDATE merchants SET balance = balance + $1 WHERE merchant_id = $2 AND balance BETWEEN $3 AND $4 "
                 "RETURNING balance",
                 delta,
                 merchant_id,
+                low,
+                high,
             )
             if balance is None:
                 return None
@@ -372,6 +380,7 @@ async def _upsert_merchant(conn: asyncpg.Connection, merchant: Merchant, now: in
 
 
 async def _insert_user(conn: asyncpg.Connection, user: User, now: int) -> None:
+    check_opening_balance(user)
     inserted = await conn.fetchval(
         "INSERT INTO users (user_id, balance) VALUES ($1, $2) ON CONFLICT (user_id) DO NOTHING RETURNING user_id",
         user.user_id,

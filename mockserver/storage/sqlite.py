@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
+from mockserver.admin.bounds import INT64_MAX, MAX_BALANCE, check_opening_balance
 from mockserver.config import Merchant, SandboxConfig, User, parse_merchant
 from mockserver.storage.base import (
     CreditOutcome,
@@ -150,6 +151,7 @@ class SQLiteStorage(Storage):
             self._insert_user(user, int(time.time()))
 
     def _insert_user(self, user: User, now: int) -> None:
+        check_opening_balance(user)
         cursor = self.db.execute(
             "INSERT INTO users (user_id, balance) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING",
             (user.user_id, user.balance),
@@ -169,11 +171,16 @@ class SQLiteStorage(Storage):
         return None if row is None else row[0]
 
     async def adjust_merchant_balance(self, merchant_id: int, delta: int, kind: str, now: int) -> int | None:
+        """Add delta unless the result would leave 0..MAX_BALANCE; SQLite would turn an overflow into REAL."""
+        # The bounds keep balance + delta within 0..MAX_BALANCE without computing an overflowing sum.
+        if not -INT64_MAX <= delta <= MAX_BALANCE:
+            return None
+        low, high = -delta, min(MAX_BALANCE - delta, INT64_MAX)
         with self._write():
             row = self.db.execute(
-                "UPDATE merchants SET balance = balance + ? WHERE merchant_id = ? AND balance + ? >= 0 "
+                "UPDATE merchants SET balance = balance + ? WHERE merchant_id = ? AND balance BETWEEN ? AND ? "
                 "RETURNING balance",
-                (delta, merchant_id, delta),
+                (delta, merchant_id, low, high),
             ).fetchone()
             if row is None:
                 return None

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.controls.admin import ADMIN_HEADERS, admin
+from tests.controls.admin import YAML_HEADERS, admin
 from tests.server.api import credit, envelope
 from tests.support.sandbox import REPO_ROOT
 
@@ -12,7 +12,7 @@ SCENARIOS = REPO_ROOT / "scenarios"
 
 
 def load(client: httpx.Client, name: str) -> dict:
-    return admin(client, "POST", "/scenario", content=(SCENARIOS / name).read_bytes())
+    return admin(client, "POST", "/scenario", content=(SCENARIOS / name).read_bytes(), headers=YAML_HEADERS)
 
 
 def test_shipped_scenarios_load(client):
@@ -59,7 +59,7 @@ def test_invalid_scenario_changes_nothing(client):
     admin(client, "PUT", "/clock", json={"offset": 5})
     body = b"clock_offset: 30\nfaults:\n  - {kind: http_error, status: 418}\n"
 
-    response = client.post("/_sandbox/scenario", content=body, headers=ADMIN_HEADERS)
+    response = client.post("/_sandbox/scenario", content=body, headers=YAML_HEADERS)
 
     assert response.status_code == 400
     assert "faults[0]" in envelope(response)["msg"]
