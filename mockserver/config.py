@@ -20,6 +20,7 @@ MODES = ("sandbox", "strict")
 # Largest balance a merchant or user may hold: far below SQLite's and PostgreSQL's
 # 64-bit integers, so that no sum of credits can overflow them.
 MAX_BALANCE = 10**15
+INT64_MAX = 2**63 - 1
 # Rules that a sandbox can be told to break, so that test suites can show they notice.
 BREAKABLE_RULES = frozenset({"signature", "timestamp", "idempotency", "envelope"})
 

@@ -11,12 +11,9 @@ import reprlib
 from collections.abc import Mapping
 from typing import Any
 
-from mockserver.config import ConfigError
+# MAX_BALANCE is also the largest amount added at once, so a balance plus an amount fits in 64 bits.
+from mockserver.config import INT64_MAX, MAX_BALANCE, ConfigError
 
-# The largest coin balance the admin API or a scenario may set, and the largest
-# amount it may add at once: far below 2**63, so a balance plus an amount fits in 64 bits.
-MAX_BALANCE = 10**15
-INT64_MAX = 2**63 - 1
 MAX_TIMES = 10**9
 MAX_RETRY_AFTER = 86_400
 # A rejected value is echoed in at most this many characters, a message in at most MAX_MESSAGE.

@@ -28,8 +28,8 @@ from typing import TypeVar
 
 import asyncpg
 
-from mockserver.admin.bounds import INT64_MAX, MAX_BALANCE, check_opening_balance
-from mockserver.config import Merchant, SandboxConfig, User, parse_merchant
+from mockserver.admin.bounds import check_opening_balance
+from mockserver.config import INT64_MAX, MAX_BALANCE, Merchant, SandboxConfig, User, parse_merchant
 from mockserver.storage.base import (
     CreditOutcome,
     CreditRequest,

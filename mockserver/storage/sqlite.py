@@ -14,8 +14,8 @@ import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
-from mockserver.admin.bounds import INT64_MAX, MAX_BALANCE, check_opening_balance
-from mockserver.config import Merchant, SandboxConfig, User, parse_merchant
+from mockserver.admin.bounds import check_opening_balance
+from mockserver.config import INT64_MAX, MAX_BALANCE, Merchant, SandboxConfig, User, parse_merchant
 from mockserver.storage.base import (
     CreditOutcome,
     CreditRequest,
