@@ -6,6 +6,7 @@ own component schemas. No request schema is written twice.
 """
 
 import difflib
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -16,7 +17,20 @@ import yaml
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "partystar.yaml"
+
+def find_spec_path() -> Path:
+    """Locate openapi/partystar.yaml: in the source tree, or where a wheel install puts it."""
+    candidates = (
+        Path(__file__).resolve().parent.parent / "openapi" / "partystar.yaml",
+        Path(sys.prefix) / "share" / "partystar-sandbox" / "partystar.yaml",
+    )
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    return candidates[0]
+
+
+SPEC_PATH = find_spec_path()
 MAX_REPR = 60
 
 
