@@ -95,7 +95,7 @@ def _benchmark(args: argparse.Namespace, workdir: Path, server_core: str | None,
     write_bodies(wrk_bodies, credit_bodies(MAX_CREDIT_RATE * args.duration, f"{tag}w"))
     paced_bodies = workdir / "paced-bodies.txt"
     paced_count = int(args.paced_rate * (10 + args.soak))
-    write_bodies(paced_bodies, credit_bodies(paced_count, f"{tag}p"))
+    write_bodies(paced_bodies, credit_bodies(paced_count, f"{tag}p", rate=args.paced_rate))
     with _Server(_sandbox_command(workdir), server_core, workdir / "sandbox.log") as sandbox:
         results["measurements"].append(_wrk("sandbox: health", sandbox.port, args, driver_core))
         profiler = _start_profiler(args.profile, sandbox.pid, args.duration)
