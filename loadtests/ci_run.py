@@ -59,7 +59,7 @@ def _start_sandbox(workdir: Path, port: int) -> subprocess.Popen[bytes]:
         except httpx.TransportError:
             time.sleep(0.1)
     server.terminate()
-    raise SystemExit(f"loadtests.ci_run: the sandbox did not answer within {STARTUP_TIMEOUT_S:g} s")
+    raise SystemExit(f"loadtests.ci_run: the sandbox did not respond within {STARTUP_TIMEOUT_S:g} s")
 
 
 if __name__ == "__main__":

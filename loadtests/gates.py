@@ -1,7 +1,7 @@
 """Pass or fail a load run: p95 response time, failure ratio and throughput.
 
 The p95 and failure-ratio gates apply to every operation and to all of them
-together; the throughput gate applies to the whole run, so that a slow server
+together. The throughput gate applies to the whole run, so that a slow server
 cannot pass by serving fewer requests.
 """
 

@@ -23,12 +23,12 @@ from locust.env import Environment
 from locust.log import greenlet_exception_logger
 from locust.runners import MasterRunner, WorkerRunner
 
-from loadtests.recorder import CreditAnswer, Recorder
+from loadtests.recorder import CreditConfirmation, Recorder
 from partystar_client.signing import sign
 
 USER_IDS = tuple(str(user_id) for user_id in range(10001, 10021))
 MAX_COIN = 100
-# Attempts at a credit whose outcome is unknown (no answer, 429 or 5xx).
+# Attempts at a credit whose outcome is unknown (no response, 429 or 5xx).
 CREDIT_ATTEMPTS = 3
 RECORDS_MESSAGE = "partystar_records"
 WORKER_QUIT_DELAY_S = 1.0
@@ -117,8 +117,8 @@ def hand_over_records(environment: Environment, **_: Any) -> None:
 
 
 @dataclass(frozen=True, slots=True)
-class Answer:
-    """What one request got back: the envelope, or None when there was no usable one."""
+class CallResult:
+    """The HTTP status of one request and its envelope, or None when the response had no usable one."""
 
     status: int
     envelope: dict[str, Any] | None
@@ -174,18 +174,18 @@ class ResellerUser(FastHttpUser):
         )
 
     def verify_user(self, user_id: str) -> bool:
-        answer = self.call(
+        result = self.call(
             "GET", "verifyUser", "/api/v1/user/verify", {"user_id": user_id}, expect=lambda data: data["exists"]
         )
-        return answer.code == 0 and bool(answer.data["exists"])
+        return result.code == 0 and bool(result.data["exists"])
 
     def credit(self, order: str, user_id: str, coin: int) -> str | None:
         """Credit the order, sending it again while the outcome is unknown; return the transaction id."""
         params = {"user_id": user_id, "coin": coin, "out_order_no": order}
         for attempt in range(CREDIT_ATTEMPTS):
-            answer = self.call("POST", "creditCoins", "/api/v1/coins/credit", params)
-            if not answer.outcome_unknown:
-                return self._book_credit(order, coin, answer)
+            result = self.call("POST", "creditCoins", "/api/v1/coins/credit", params)
+            if not result.outcome_unknown:
+                return self._book_credit(order, coin, result)
             time.sleep(0.05 * (attempt + 1))
         RECORDER.record_unresolved(order)
         return None
@@ -196,10 +196,10 @@ class ResellerUser(FastHttpUser):
         def is_replay(data: Mapping[str, Any]) -> bool:
             return data.get("replay") is True and data.get("transaction_id") == transaction_id
 
-        answer = self.call("POST", "creditCoins", "/api/v1/coins/credit", params, expect=is_replay,
+        result = self.call("POST", "creditCoins", "/api/v1/coins/credit", params, expect=is_replay,
                            unexpected="a repeated order was credited again instead of replayed")  # fmt: skip
-        if answer.code == 0:
-            self._book_credit(order, coin, answer)
+        if result.code == 0:
+            self._book_credit(order, coin, result)
 
     def check_transaction(self, order: str, coin: int) -> None:
         self.call(
@@ -211,11 +211,11 @@ class ResellerUser(FastHttpUser):
             path_params=("out_order_no",),
         )
 
-    def _book_credit(self, order: str, coin: int, answer: Answer) -> str | None:
-        if answer.code != 0:
+    def _book_credit(self, order: str, coin: int, result: CallResult) -> str | None:
+        if result.code != 0:
             return None
-        data = answer.data
-        RECORDER.record_credit(CreditAnswer(order, coin, data["transaction_id"], bool(data.get("replay"))))
+        data = result.data
+        RECORDER.record_credit(CreditConfirmation(order, coin, data["transaction_id"], bool(data.get("replay"))))
         return str(data["transaction_id"])
 
     def call(
@@ -227,8 +227,8 @@ class ResellerUser(FastHttpUser):
         expect: Any = None,
         unexpected: str = "",
         path_params: tuple[str, ...] = (),
-    ) -> Answer:
-        """Send one signed request and mark it failed unless it answers code 0 (and `expect` holds)."""
+    ) -> CallResult:
+        """Send one signed request and mark it failed unless it returns code 0 (and `expect` holds)."""
         signed = self._signed(params)
         sent = {name: value for name, value in signed.items() if name not in path_params}
         if method == "GET":
@@ -236,13 +236,13 @@ class ResellerUser(FastHttpUser):
         else:
             request = self.client.post(path, json=sent, name=operation, catch_response=True)
         with request as response:
-            answer = Answer(response.status_code, _envelope(response))
-            problem = _problem(operation, answer, expect, unexpected)
+            result = CallResult(response.status_code, _envelope(response))
+            problem = _problem(operation, result, expect, unexpected)
             if problem:
                 response.failure(problem)
             else:
                 response.success()
-        return answer
+        return result
 
     def _signed(self, params: Mapping[str, Any]) -> dict[str, Any]:
         request: dict[str, Any] = {"merchant_id": self.merchant_id, "time_stamp": int(time.time()), **params}
@@ -258,12 +258,12 @@ def _envelope(response: Any) -> dict[str, Any] | None:
     return envelope if isinstance(envelope, dict) and "code" in envelope else None
 
 
-def _problem(operation: str, answer: Answer, expect: Any, unexpected: str) -> str | None:
-    """Describe why the answer counts as a failure, in words that group well in a report."""
-    if answer.envelope is None:
-        return f"{operation}: HTTP {answer.status} without a JSON envelope"
-    if answer.code != 0:
-        return f"{operation}: HTTP {answer.status}, code {answer.code}"
-    if expect is not None and not expect(answer.data or {}):
+def _problem(operation: str, result: CallResult, expect: Any, unexpected: str) -> str | None:
+    """Describe why the response counts as a failure, in words that group well in a report."""
+    if result.envelope is None:
+        return f"{operation}: HTTP {result.status} without a JSON envelope"
+    if result.code != 0:
+        return f"{operation}: HTTP {result.status}, code {result.code}"
+    if expect is not None and not expect(result.data or {}):
         return unexpected or f"{operation}: code 0 but the data is not what was sent"
     return None

@@ -49,4 +49,4 @@ class MerchantAccount:
         if missing_ok and code == 3004:
             return None
         message = envelope.get("msg") if isinstance(envelope, dict) else response.text[:200]
-        raise AccountReadError(f"GET {path} for merchant {self.merchant_id} answered code {code}: {message}")
+        raise AccountReadError(f"GET {path} for merchant {self.merchant_id} returned code {code}: {message}")

@@ -3,8 +3,8 @@
 Every coin the merchant lost must belong to exactly one order that some user
 saw credited. More coins debited than recorded means a credit was applied
 twice or behind the users' backs; fewer means a recorded credit was not
-applied. An order answered as a fresh credit twice is a double credit even
-when the sums happen to agree.
+applied. An order that returned a fresh credit twice is a double credit,
+even when the sums happen to agree.
 """
 
 from collections.abc import Callable
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from loadtests.recorder import CreditBook
 
-# Orders whose credit never got an answer are looked up one by one; past this
-# many, the run is too broken to reconcile order by order.
+# Orders whose credit never got a response are looked up one by one. Past
+# this many, the run is too broken to reconcile order by order.
 MAX_LOOKUPS = 1000
 
 
@@ -38,9 +38,9 @@ class Reconciliation:
             + ("" if self.debited == self.credited else f" (difference {self.debited - self.credited})")
         ]
         if self.looked_up:
-            lines.append(f"  {self.looked_up} orders without an answer were looked up after the run")
+            lines.append(f"  {self.looked_up} orders without a response were looked up after the run")
         if self.not_looked_up:
-            lines.append(f"  {self.not_looked_up} orders without an answer were too many to look up")
+            lines.append(f"  {self.not_looked_up} orders without a response were too many to look up")
         if self.double_credits:
             shown = sorted(self.double_credits.items())[:5]
             lines.append(f"  {len(self.double_credits)} orders were credited more than once, for example:")
@@ -51,7 +51,7 @@ class Reconciliation:
 def reconcile(
     book: CreditBook, balance_before: int, balance_after: int, credited_coin: Callable[[str], int | None]
 ) -> Reconciliation:
-    """Settle the orders without an answer with `credited_coin`, then compare the sums."""
+    """Settle the orders without a response with `credited_coin`, then compare the sums."""
     coins = dict(book.coins)
     unresolved = sorted(book.unresolved)
     for order in unresolved[:MAX_LOOKUPS]:

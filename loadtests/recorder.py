@@ -61,8 +61,8 @@ class OperationRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class CreditAnswer:
-    """A credit answered with code 0: a fresh credit, or a replay of an earlier one."""
+class CreditConfirmation:
+    """A credit that returned code 0: a fresh credit, or a replay of an earlier one."""
 
     out_order_no: str
     coin: int
@@ -79,18 +79,18 @@ class CreditBook:
     double_credits: dict[str, list[str]] = field(default_factory=dict)
     unresolved: set[str] = field(default_factory=set)
 
-    def add(self, answer: CreditAnswer) -> None:
-        order = answer.out_order_no
+    def add(self, confirmation: CreditConfirmation) -> None:
+        order = confirmation.out_order_no
         self.unresolved.discard(order)
         known = self.transactions.get(order)
         if known is None:
-            self.coins[order] = answer.coin
-            self.transactions[order] = answer.transaction_id
+            self.coins[order] = confirmation.coin
+            self.transactions[order] = confirmation.transaction_id
             return
-        if answer.transaction_id != known or not answer.replay:
+        if confirmation.transaction_id != known or not confirmation.replay:
             ids = self.double_credits.setdefault(order, [known])
-            if answer.transaction_id not in ids:
-                ids.append(answer.transaction_id)
+            if confirmation.transaction_id not in ids:
+                ids.append(confirmation.transaction_id)
 
     def add_unresolved(self, out_order_no: str) -> None:
         if out_order_no not in self.transactions:
@@ -106,7 +106,7 @@ class Recorder:
     """Everything one load process, or the merge of all of them, recorded."""
 
     operations: dict[str, OperationRecord] = field(default_factory=dict)
-    credit_answers: list[CreditAnswer] = field(default_factory=list)
+    credit_confirmations: list[CreditConfirmation] = field(default_factory=list)
     unresolved_orders: list[str] = field(default_factory=list)
     first_request_at: float | None = None
     last_response_at: float | None = None
@@ -116,8 +116,8 @@ class Recorder:
         self.operations.setdefault(operation, OperationRecord()).record(response_time_ms, error)
         self._widen_window(started_at, started_at + response_time_ms / 1000)
 
-    def record_credit(self, answer: CreditAnswer) -> None:
-        self.credit_answers.append(answer)
+    def record_credit(self, confirmation: CreditConfirmation) -> None:
+        self.credit_confirmations.append(confirmation)
 
     def record_unresolved(self, out_order_no: str) -> None:
         self.unresolved_orders.append(out_order_no)
@@ -132,8 +132,8 @@ class Recorder:
         book = CreditBook()
         for order in self.unresolved_orders:
             book.add_unresolved(order)
-        for answer in self.credit_answers:
-            book.add(answer)
+        for confirmation in self.credit_confirmations:
+            book.add(confirmation)
         return book
 
     @property
@@ -146,12 +146,12 @@ class Recorder:
         """Return what was recorded as a plain payload and start afresh."""
         payload = {
             "operations": {name: record.to_payload() for name, record in self.operations.items()},
-            "credits": [[a.out_order_no, a.coin, a.transaction_id, a.replay] for a in self.credit_answers],
+            "credits": [[a.out_order_no, a.coin, a.transaction_id, a.replay] for a in self.credit_confirmations],
             "unresolved": list(self.unresolved_orders),
             "window": [self.first_request_at, self.last_response_at],
         }
         self.operations = {}
-        self.credit_answers = []
+        self.credit_confirmations = []
         self.unresolved_orders = []
         self.first_request_at = None
         self.last_response_at = None
@@ -161,7 +161,7 @@ class Recorder:
         for name, operation in payload["operations"].items():
             self.operations.setdefault(name, OperationRecord()).add_payload(operation)
         for order, coin, transaction_id, replay in payload["credits"]:
-            self.credit_answers.append(CreditAnswer(order, coin, transaction_id, replay))
+            self.credit_confirmations.append(CreditConfirmation(order, coin, transaction_id, replay))
         self.unresolved_orders.extend(payload["unresolved"])
         started_at, finished_at = payload["window"]
         if started_at is not None and finished_at is not None:

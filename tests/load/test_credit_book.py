@@ -1,12 +1,12 @@
 from loadtests.reconcile import reconcile
-from loadtests.recorder import CreditAnswer, Recorder
+from loadtests.recorder import CreditConfirmation, Recorder
 
 
 def test_replayed_retry_counts_once() -> None:
     recorder = Recorder()
-    recorder.record_credit(CreditAnswer("A-1", 40, "t1", replay=False))
-    recorder.record_credit(CreditAnswer("A-1", 40, "t1", replay=True))
-    recorder.record_credit(CreditAnswer("A-2", 2, "t2", replay=False))
+    recorder.record_credit(CreditConfirmation("A-1", 40, "t1", replay=False))
+    recorder.record_credit(CreditConfirmation("A-1", 40, "t1", replay=True))
+    recorder.record_credit(CreditConfirmation("A-2", 2, "t2", replay=False))
 
     book = recorder.credit_book()
 
@@ -16,8 +16,8 @@ def test_replayed_retry_counts_once() -> None:
 
 def test_second_fresh_credit_is_double_credit() -> None:
     recorder = Recorder()
-    recorder.record_credit(CreditAnswer("A-1", 40, "t1", replay=False))
-    recorder.record_credit(CreditAnswer("A-1", 40, "t9", replay=False))
+    recorder.record_credit(CreditConfirmation("A-1", 40, "t1", replay=False))
+    recorder.record_credit(CreditConfirmation("A-1", 40, "t9", replay=False))
 
     book = recorder.credit_book()
 
@@ -27,7 +27,7 @@ def test_second_fresh_credit_is_double_credit() -> None:
 
 def test_reconciliation_fails_when_debit_exceeds_credits() -> None:
     recorder = Recorder()
-    recorder.record_credit(CreditAnswer("A-1", 40, "t1", replay=False))
+    recorder.record_credit(CreditConfirmation("A-1", 40, "t1", replay=False))
 
     result = reconcile(recorder.credit_book(), 1000, 920, lambda order: None)
 
@@ -40,8 +40,8 @@ def test_reconciliation_fails_when_debit_exceeds_credits() -> None:
 
 def test_reconciliation_reports_double_credit_even_when_sums_agree() -> None:
     recorder = Recorder()
-    recorder.record_credit(CreditAnswer("A-1", 40, "t1", replay=False))
-    recorder.record_credit(CreditAnswer("A-1", 40, "t2", replay=False))
+    recorder.record_credit(CreditConfirmation("A-1", 40, "t1", replay=False))
+    recorder.record_credit(CreditConfirmation("A-1", 40, "t2", replay=False))
 
     result = reconcile(recorder.credit_book(), 1000, 960, lambda order: None)
 
@@ -51,7 +51,7 @@ def test_reconciliation_reports_double_credit_even_when_sums_agree() -> None:
 
 def test_unanswered_order_is_looked_up() -> None:
     recorder = Recorder()
-    recorder.record_credit(CreditAnswer("A-1", 40, "t1", replay=False))
+    recorder.record_credit(CreditConfirmation("A-1", 40, "t1", replay=False))
     recorder.record_unresolved("A-2")
     recorder.record_unresolved("A-3")
     credited = {"A-2": 7}
@@ -66,7 +66,7 @@ def test_unanswered_order_is_looked_up() -> None:
 def test_unresolved_order_answered_later_needs_no_lookup() -> None:
     recorder = Recorder()
     recorder.record_unresolved("A-1")
-    recorder.record_credit(CreditAnswer("A-1", 40, "t1", replay=True))
+    recorder.record_credit(CreditConfirmation("A-1", 40, "t1", replay=True))
 
     book = recorder.credit_book()
 
