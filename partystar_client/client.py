@@ -36,12 +36,12 @@ class _Surface(Generic[Result]):
     def health(self) -> Any:
         """Check that the service is up; returns Health with the server's clock."""
         flow = flows.call(self.config, self.seams, protocol.HEALTH, {})
-        return self._run(flow, lambda data: Health(status=data["status"], time=data["time"], version=data["version"]))
+        return self._run(flow, Health.from_data)
 
     def verify_user(self, user_id: str) -> Any:
         """Tell whether a user exists; returns UserCheck."""
         flow = flows.call(self.config, self.seams, protocol.VERIFY_USER, {"user_id": check_user_id(user_id)})
-        return self._run(flow, lambda data: UserCheck(user_id=data["user_id"], exists=data["exists"]))
+        return self._run(flow, UserCheck.from_data)
 
     def credit(self, user_id: str, coin: int, out_order_no: str, remark: str | None = None) -> Any:
         """Credit coins for an order at most once (the server keys credits on out_order_no); return a CreditOutcome.
@@ -54,7 +54,7 @@ class _Surface(Generic[Result]):
     def merchant_balance(self) -> Any:
         """Return the merchant's prepaid balance as Balance."""
         flow = flows.call(self.config, self.seams, protocol.BALANCE, {})
-        return self._run(flow, lambda data: Balance(merchant_id=data["merchant_id"], balance=data["balance"]))
+        return self._run(flow, Balance.from_data)
 
     def transaction(self, out_order_no: str) -> Any:
         """Look up the credit of an order; raises TransactionNotFoundError when none exists."""

@@ -1,18 +1,27 @@
 """The client's exceptions: one root, and one class per documented result code.
 
-    PartyStarError                 code, message, out_order_no
+    PartyStarError                 code, message, out_order_no, details
     ├── InvalidInputError          a value failed a check before anything was sent
     ├── ConfigurationError         base URL, merchant id or secret missing or invalid
     ├── TransportError             no usable response after every retry
-    ├── MalformedResponseError     a response that is not the documented envelope
+    ├── MalformedResponseError     a response that breaks the contract: no JSON
+    │                              envelope, or a success ``data`` of the wrong shape
     ├── OutcomeUnknownError        a credit whose outcome could not be found out
     └── ApiError                   Party Star returned a non-zero code
         ├── InvalidParameterError, MalformedBodyError, ... (one per code)
-        └── UndocumentedCodeError  a code the contract does not list
+        └── UndocumentedCodeError  a code the contract does not list (also a
+                                   MalformedResponseError)
+
+``details`` is the ``data`` object of an error envelope (the sandbox's
+diagnostics, such as the canonical string it signed with the secret masked),
+or None.
 
 Messages come from Party Star or from the client's own checks, never with the
 secret or a sign in them.
 """
+
+from collections.abc import Mapping
+from typing import Any
 
 from partystar_client.codes import describe
 
@@ -20,11 +29,18 @@ from partystar_client.codes import describe
 class PartyStarError(Exception):
     """Root of every error the client raises."""
 
-    def __init__(self, message: str, code: int | None = None, out_order_no: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        code: int | None = None,
+        out_order_no: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.out_order_no = out_order_no
+        self.details = details
 
     def __str__(self) -> str:
         prefix = f"[{self.code}] " if self.code is not None else ""
@@ -45,7 +61,7 @@ class TransportError(PartyStarError):
 
 
 class MalformedResponseError(PartyStarError):
-    """The response is not the documented JSON envelope."""
+    """The response breaks the contract: no valid JSON envelope, or a success ``data`` of the wrong shape."""
 
 
 class OutcomeUnknownError(PartyStarError):
@@ -85,7 +101,8 @@ class InternalError(ApiError): ...
 class BadGatewayError(ApiError): ...
 class ServiceUnavailableError(ApiError): ...
 class GatewayTimeoutError(ApiError): ...
-class UndocumentedCodeError(ApiError): ...
+class UndocumentedCodeError(ApiError, MalformedResponseError):
+    """Party Star returned a code that the contract's result code table does not list."""
 
 
 ERRORS_BY_CODE: dict[int, type[ApiError]] = {
@@ -117,7 +134,9 @@ ERRORS_BY_CODE: dict[int, type[ApiError]] = {
 }
 
 
-def error_for_code(code: int, message: str, out_order_no: str | None = None) -> ApiError:
+def error_for_code(
+    code: int, message: str, out_order_no: str | None = None, details: Mapping[str, Any] | None = None
+) -> ApiError:
     """Build the exception for a result code, UndocumentedCodeError for a code the contract lacks."""
     error_class = ERRORS_BY_CODE.get(code, UndocumentedCodeError)
-    return error_class(message, code=code, out_order_no=out_order_no)
+    return error_class(message, code=code, out_order_no=out_order_no, details=details)

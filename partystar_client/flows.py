@@ -20,7 +20,7 @@ from partystar_client import protocol
 from partystar_client.codes import ORDER_CONFLICT, TRANSACTION_NOT_FOUND
 from partystar_client.config import ClientConfig
 from partystar_client.errors import MalformedResponseError, TransportError, error_for_code
-from partystar_client.models import CreditOutcome, CreditStatus, Transaction
+from partystar_client.models import CreditOutcome, CreditStatus, Transaction, read_credit_result
 from partystar_client.protocol import Operation
 from partystar_client.retry import AttemptFailure, next_delay
 from partystar_client.validation import check_coin, check_order_no, check_remark, check_user_id
@@ -111,9 +111,11 @@ def call(config: ClientConfig, seams: Seams, operation: Operation, params: Mappi
 
 def failure_error(failure: AttemptFailure, out_order_no: str | None) -> Exception:
     """Build the exception that reports a failure to the caller."""
+    if failure.code is None and failure.malformed:
+        return MalformedResponseError(failure.message, out_order_no=out_order_no)
     if failure.code is None:
         return TransportError(failure.message, out_order_no=out_order_no)
-    return error_for_code(failure.code, failure.message, out_order_no)
+    return error_for_code(failure.code, failure.message, out_order_no, failure.details)
 
 
 def credit(
@@ -132,11 +134,10 @@ def credit(
 
     if result.failure is None:
         try:
-            transaction = Transaction.from_data(result.data)
+            transaction, replay = read_credit_result(result.data)
         except MalformedResponseError as exc:
-            # Code 0 came back, so the order is credited, but without a readable transaction.
+            # Code 0 came back, so the order is most likely credited, but the response breaks the contract.
             return outcome.make(CreditStatus.UNKNOWN, message=exc.message)
-        replay = result.data.get("replay") is True
         if replay and not result.maybe_applied:
             return outcome.make(CreditStatus.ALREADY_CREDITED, transaction=transaction)
         # A replay after a lost response in this call is most likely this call's own credit.
@@ -144,9 +145,8 @@ def credit(
 
     failure = result.failure
     if not result.maybe_applied:
-        if failure.retryable:
-            return outcome.make(CreditStatus.FAILED, code=failure.code, message=failure.message)
-        return outcome.make(CreditStatus.REJECTED, code=failure.code, message=failure.message)
+        status = CreditStatus.FAILED if failure.retryable else CreditStatus.REJECTED
+        return outcome.make(status, code=failure.code, message=failure.message, details=failure.details)
     return (yield from _resolve(config, seams, outcome, failure))
 
 
@@ -181,13 +181,14 @@ def _resolve(config: ClientConfig, seams: Seams, outcome: _Outcomes, failure: At
             message=f"Order {order} was already credited with other details "
             f"(user_id {transaction.user_id}, coin {transaction.coin}); nothing was credited.",
         )
-    if lookup.failure.code == TRANSACTION_NOT_FOUND and not failure.retryable:
+    if lookup.failure.code == TRANSACTION_NOT_FOUND and not failure.retryable and not failure.may_be_applied:
         # The last credit attempt got a definite rejection after the lost response, and no credit exists.
-        return outcome.make(CreditStatus.REJECTED, code=failure.code, message=failure.message)
+        return outcome.make(CreditStatus.REJECTED, code=failure.code, message=failure.message, details=failure.details)
     # NOTE: "not found" is no proof here, because a request whose response was lost may still be in flight.
     return outcome.make(
         CreditStatus.UNKNOWN,
         code=failure.code,
+        details=failure.details,
         message=f"Outcome unknown: {failure.message} The lookup found "
         f"{'no credit yet' if lookup.failure.code == TRANSACTION_NOT_FOUND else 'nothing: ' + lookup.failure.message}. "
         "Send the same order again later; it will not be credited twice.",

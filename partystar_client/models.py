@@ -5,7 +5,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from partystar_client.errors import MalformedResponseError, OutcomeUnknownError, TransportError, error_for_code
+from partystar_client.errors import OutcomeUnknownError, TransportError, error_for_code
+from partystar_client.response_data import DataReader
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,26 +25,26 @@ class Transaction:
     @classmethod
     def from_data(cls, data: Any) -> "Transaction":
         """Read a transaction from an envelope's ``data``; raise MalformedResponseError if it is not one."""
-        try:
-            return cls(
-                transaction_id=_typed(data, "transaction_id", str),
-                merchant_id=_typed(data, "merchant_id", int),
-                out_order_no=_typed(data, "out_order_no", str),
-                user_id=_typed(data, "user_id", str),
-                coin=_typed(data, "coin", int),
-                remark=data.get("remark"),
-                status=_typed(data, "status", str),
-                created_at=_typed(data, "created_at", int),
-            )
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise MalformedResponseError(f"The transaction in the response is malformed: {exc}") from exc
+        return cls._read(DataReader(data, "transaction"))
+
+    @classmethod
+    def _read(cls, fields: DataReader) -> "Transaction":
+        return cls(
+            transaction_id=fields.string("transaction_id"),
+            merchant_id=fields.integer("merchant_id"),
+            out_order_no=fields.string("out_order_no"),
+            user_id=fields.string("user_id"),
+            coin=fields.integer("coin"),
+            remark=fields.nullable_string("remark"),
+            status=fields.string("status"),
+            created_at=fields.integer("created_at"),
+        )
 
 
-def _typed(data: Mapping[str, Any], name: str, kind: type) -> Any:
-    value = data[name]
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise TypeError(f"{name} is {type(value).__name__}, expected {kind.__name__}")
-    return value
+def read_credit_result(data: Any) -> tuple[Transaction, bool]:
+    """Read a credit's ``data`` into the transaction and its replay flag, or raise MalformedResponseError."""
+    fields = DataReader(data, "credit result")
+    return Transaction._read(fields), fields.boolean("replay")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,11 @@ class UserCheck:
     user_id: str
     exists: bool
 
+    @classmethod
+    def from_data(cls, data: Any) -> "UserCheck":
+        fields = DataReader(data, "user check")
+        return cls(user_id=fields.string("user_id"), exists=fields.boolean("exists"))
+
 
 @dataclass(frozen=True, slots=True)
 class Balance:
@@ -60,6 +66,11 @@ class Balance:
 
     merchant_id: int
     balance: int
+
+    @classmethod
+    def from_data(cls, data: Any) -> "Balance":
+        fields = DataReader(data, "balance")
+        return cls(merchant_id=fields.integer("merchant_id"), balance=fields.integer("balance"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +80,11 @@ class Health:
     status: str
     time: int
     version: str
+
+    @classmethod
+    def from_data(cls, data: Any) -> "Health":
+        fields = DataReader(data, "health status")
+        return cls(status=fields.string("status"), time=fields.integer("time"), version=fields.string("version"))
 
 
 class CreditStatus(StrEnum):
@@ -101,6 +117,8 @@ class CreditOutcome:
     code: int | None = None
     message: str = ""
     attempts: int = 0
+    # The ``data`` object of the error envelope behind ``code``, e.g. the sandbox's diagnostics.
+    details: Mapping[str, Any] | None = None
 
     @property
     def credited(self) -> bool:
@@ -112,7 +130,9 @@ class CreditOutcome:
         if self.transaction is not None and self.credited:
             return self.transaction
         if self.status is CreditStatus.UNKNOWN:
-            raise OutcomeUnknownError(self.message, code=self.code, out_order_no=self.out_order_no)
+            raise OutcomeUnknownError(
+                self.message, code=self.code, out_order_no=self.out_order_no, details=self.details
+            )
         if self.code is not None:
-            raise error_for_code(self.code, self.message, self.out_order_no)
+            raise error_for_code(self.code, self.message, self.out_order_no, self.details)
         raise TransportError(self.message, out_order_no=self.out_order_no)

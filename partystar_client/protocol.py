@@ -5,7 +5,6 @@ These functions turn parameters into an ``httpx.Request`` and an
 ``data`` or an AttemptFailure for the retry policy.
 """
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -13,8 +12,10 @@ from urllib.parse import quote
 
 import httpx
 
-from partystar_client.codes import OK
+from partystar_client.codes import OK, RESULT_CODES
 from partystar_client.config import ClientConfig
+from partystar_client.errors import MalformedResponseError
+from partystar_client.response_data import json_type
 from partystar_client.retry import AttemptFailure
 from partystar_client.signing import MD5, sign
 
@@ -64,35 +65,60 @@ def build_request(config: ClientConfig, operation: Operation, params: Mapping[st
 def read_response(response: httpx.Response) -> Any | AttemptFailure:
     """Return the envelope's ``data`` on code 0, else the failure that the response describes."""
     retry_after = response.headers.get("retry-after")
-    envelope = _envelope(response)
-    if envelope is None:
-        code = STATUS_CODES.get(response.status_code)
+    try:
+        code, message, data = _envelope(response)
+    except MalformedResponseError as exc:
+        status_code = STATUS_CODES.get(response.status_code)
         return AttemptFailure(
-            message=f"Party Star returned HTTP {response.status_code} without a valid JSON envelope.",
-            code=code,
+            message=f"Party Star returned HTTP {response.status_code} without a valid JSON envelope: {exc.message}.",
+            code=status_code,
             # An unreadable 200 may follow a committed operation, like a 5xx.
-            may_be_applied=code is None or code in MAYBE_APPLIED_CODES,
+            may_be_applied=status_code is None or status_code in MAYBE_APPLIED_CODES,
             retry_after=retry_after,
+            malformed=True,
         )
-    code, message, data = envelope
     if code == OK:
         return data
+    # An error's data contains only diagnostics, so data of the wrong shape is dropped rather than hiding the code.
+    details = data if isinstance(data, Mapping) else None
+    if code not in RESULT_CODES:
+        return AttemptFailure(
+            message=f"Party Star returned code {code}, which the contract does not document: {message}",
+            code=code,
+            # The client cannot tell what an undocumented code means, so a credit has to be looked up.
+            may_be_applied=True,
+            retry_after=retry_after,
+            details=details,
+        )
     return AttemptFailure(
-        message=message, code=code, may_be_applied=code in MAYBE_APPLIED_CODES, retry_after=retry_after
+        message=message,
+        code=code,
+        may_be_applied=code in MAYBE_APPLIED_CODES,
+        retry_after=retry_after,
+        details=details,
     )
 
 
-def _envelope(response: httpx.Response) -> tuple[int, str, Any] | None:
+def _envelope(response: httpx.Response) -> tuple[int, str, Any]:
+    """Read code, msg and data, or raise MalformedResponseError naming what is wrong with the body."""
     try:
         body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
+    except (ValueError, RecursionError) as exc:
+        # NOTE: the body itself is kept out because a proxy's error page may echo the URL, and with it the sign.
+        content_type = response.headers.get("content-type", "missing")
+        raise MalformedResponseError(
+            f"the body is not JSON (content type {content_type}, {len(response.content)} bytes)"
+        ) from exc
     if not isinstance(body, dict):
-        return None
-    code = body.get("code")
-    message = body.get("msg")
-    if not isinstance(code, int) or isinstance(code, bool) or not isinstance(message, str) or "data" not in body:
-        return None
+        raise MalformedResponseError(f"the body is {json_type(body)}, expected an object")
+    for name in ("code", "msg", "data"):
+        if name not in body:
+            raise MalformedResponseError(f"{name} is missing")
+    code, message = body["code"], body["msg"]
+    if not isinstance(code, int) or isinstance(code, bool):
+        raise MalformedResponseError(f"code is {json_type(code)}, expected an integer")
+    if not isinstance(message, str):
+        raise MalformedResponseError(f"msg is {json_type(message)}, expected a string")
     return code, message, body["data"]
 
 

@@ -5,8 +5,10 @@ fraction and the current time, so tests can check every decision directly.
 """
 
 import email.utils
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from partystar_client.codes import describe
 
@@ -35,12 +37,16 @@ class AttemptFailure:
     ``code`` is Party Star's result code, or None when no envelope arrived
     (connection error, timeout, dropped or malformed response). ``may_be_applied``
     tells whether the server may have carried out the request anyway.
+    ``malformed`` is True when a response arrived but was no valid envelope,
+    and ``details`` is the error envelope's ``data`` object.
     """
 
     message: str
     code: int | None = None
     may_be_applied: bool = False
     retry_after: str | None = None
+    malformed: bool = False
+    details: Mapping[str, Any] | None = None
 
     @property
     def retryable(self) -> bool:
