@@ -9,7 +9,8 @@ from typing import Any
 import yaml
 from jsonschema import Draft202012Validator
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi" / "partystar.yaml"
+from mockserver.contract import SPEC_PATH
+
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 # Operations with this tag are the sandbox's admin API, not part of the public contract.
 SANDBOX_TAG = "sandbox"
@@ -129,6 +130,11 @@ class Spec:
 
     def response_validator(self, operation_id: str, status: int) -> Draft202012Validator | None:
         """Return a validator for the operation's response body at this HTTP status; None when undocumented."""
+        schema = self.response_schema(operation_id, status)
+        return None if schema is None else Draft202012Validator(schema)
+
+    def response_schema(self, operation_id: str, status: int) -> dict[str, Any] | None:
+        """Return the JSON body schema at this HTTP status, with the components its references need."""
         responses = self._raw_operation(operation_id)["responses"]
         response = responses.get(str(status))
         if response is None:
@@ -136,8 +142,14 @@ class Spec:
         media = self.resolve(response).get("content", {}).get("application/json")
         if media is None:
             return None
-        schema = {"components": self.document["components"], **media["schema"]}
-        return Draft202012Validator(schema)
+        return {"components": self.document["components"], **media["schema"]}
+
+    def response_statuses(self, operation_id: str) -> list[int]:
+        """Return the HTTP statuses documented for the operation with a JSON body, in ascending order."""
+        responses = self._raw_operation(operation_id)["responses"]
+        # "default" and ranges such as "5XX" name no single status.
+        statuses = [int(status) for status in responses if status.isdigit()]
+        return sorted(status for status in statuses if self.response_schema(operation_id, status) is not None)
 
     def _raw_operation(self, operation_id: str) -> Mapping[str, Any]:
         for item in self.document["paths"].values():
