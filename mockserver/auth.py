@@ -6,6 +6,7 @@ sign_type allowed, an active secret configured, sign well formed and matching
 with the documented code; sandbox diagnostics go in ApiError.details.
 """
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -124,10 +125,15 @@ async def check_rate_limit(storage: Storage, merchant: Merchant, now: float) -> 
     limit = merchant.rate_limit
     wait = await storage.take_token(merchant.merchant_id, limit.rate, limit.burst, now)
     if wait > 0:
-        retry_after = max(1, int(wait + 0.999))
-        raise ApiError(
-            ResultCode.RATE_LIMITED,
-            f"Rate limit exceeded for merchant {merchant.merchant_id}; retry after {retry_after} s.",
-            public_details={"retry_after": retry_after},
-            headers={"Retry-After": str(retry_after)},
-        )
+        raise rate_limited(merchant.merchant_id, wait)
+
+
+def rate_limited(merchant_id: int, wait: float) -> ApiError:
+    """Return the 429 rejection for a merchant whose bucket refills a token in wait seconds."""
+    retry_after = max(1, math.ceil(wait))
+    return ApiError(
+        ResultCode.RATE_LIMITED,
+        f"Rate limit exceeded for merchant {merchant_id}; retry after {retry_after} s.",
+        public_details={"retry_after": retry_after},
+        headers={"Retry-After": str(retry_after)},
+    )

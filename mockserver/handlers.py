@@ -4,9 +4,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockserver import __version__
+from mockserver.auth import rate_limited
 from mockserver.codes import ResultCode
 from mockserver.errors import ApiError
-from mockserver.storage import CreditOutcome, CreditRequest, Storage
+from mockserver.storage import CreditOutcome, CreditRequest, Storage, TokenRequest
 
 
 async def health(storage: Storage, params: Mapping[str, Any], now: float) -> dict[str, Any]:
@@ -39,7 +40,11 @@ async def get_transaction(storage: Storage, params: Mapping[str, Any], now: floa
 
 
 async def credit_coins(
-    storage: Storage, params: Mapping[str, Any], now: float, enforce_idempotency: bool = True
+    storage: Storage,
+    params: Mapping[str, Any],
+    now: float,
+    enforce_idempotency: bool = True,
+    token: TokenRequest | None = None,
 ) -> dict[str, Any]:
     request = CreditRequest(
         merchant_id=params["merchant_id"],
@@ -49,8 +54,11 @@ async def credit_coins(
         remark=params.get("remark") or None,
         now=int(now),
         enforce_idempotency=enforce_idempotency,
+        token=token,
     )
     result = await storage.credit(request)
+    if result.outcome is CreditOutcome.RATE_LIMITED:
+        raise rate_limited(request.merchant_id, result.retry_after)
     order = request.out_order_no
     if result.outcome in (CreditOutcome.CREDITED, CreditOutcome.REPLAY):
         assert result.transaction is not None

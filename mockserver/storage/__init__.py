@@ -8,6 +8,7 @@ from mockserver.storage.base import (
     JournalFilter,
     LedgerMismatch,
     Storage,
+    TokenRequest,
     Transaction,
 )
 
@@ -31,6 +32,7 @@ __all__ = [
     "JournalFilter",
     "LedgerMismatch",
     "Storage",
+    "TokenRequest",
     "Transaction",
     "open_storage",
 ]

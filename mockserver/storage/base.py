@@ -22,6 +22,7 @@ class CreditOutcome(enum.Enum):
     USER_NOT_FOUND = "user_not_found"
     INSUFFICIENT_BALANCE = "insufficient_balance"
     UNKNOWN_MERCHANT = "unknown_merchant"
+    RATE_LIMITED = "rate_limited"
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +54,17 @@ class CreditResult:
     # The new or earlier transaction for CREDITED, REPLAY and CONFLICT.
     transaction: Transaction | None = None
     merchant_balance: int | None = None
+    # Seconds to wait, for RATE_LIMITED.
+    retry_after: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRequest:
+    """A rate-limit token to take from the merchant's bucket before crediting."""
+
+    rate: float
+    burst: int
+    now: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +77,8 @@ class CreditRequest:
     now: int
     # False only in a sandbox told to break idempotency: a repeat credits again.
     enforce_idempotency: bool = True
+    # Taken in the credit's own transaction, which saves a commit per credit.
+    token: TokenRequest | None = None
 
 
 @dataclass(slots=True)
@@ -169,6 +183,13 @@ class Storage(ABC):
     @abstractmethod
     async def record(self, entry: JournalEntry) -> int:
         """Append a journal entry and return its id."""
+
+    async def record_soon(self, entry: JournalEntry) -> None:
+        """Append a journal entry; a backend may batch it with the entries of the same moment.
+
+        Journal queries made afterwards in this process see the entry.
+        """
+        await self.record(entry)
 
     @abstractmethod
     async def query_journal(self, journal_filter: JournalFilter) -> list[JournalEntry]: ...

@@ -209,6 +209,11 @@ class PostgresStorage(Storage):
     # Crediting
 
     async def credit(self, request: CreditRequest) -> CreditResult:
+        if request.token is not None:
+            token = request.token
+            wait = await self.take_token(request.merchant_id, token.rate, token.burst, token.now)
+            if wait > 0:
+                return CreditResult(CreditOutcome.RATE_LIMITED, retry_after=wait)
         return await self._retrying(lambda conn: _credit(conn, request))
 
     async def _retrying(self, operation: Callable[[asyncpg.Connection], Awaitable[Result]]) -> Result:

@@ -7,7 +7,9 @@ new. synchronous=NORMAL in WAL mode keeps every committed transaction through a
 crash of the process (kill -9), though not through a power loss.
 """
 
+import asyncio
 import json
+import logging
 import sqlite3
 import time
 import uuid
@@ -27,6 +29,8 @@ from mockserver.storage.base import (
     Transaction,
 )
 from mockserver.storage.sqlite_schema import MIGRATIONS
+
+logger = logging.getLogger("mockserver.storage")
 
 PRUNE_EVERY = 1000
 _JOURNAL_COLUMNS = (
@@ -49,6 +53,9 @@ class SQLiteStorage(Storage):
         self._db: sqlite3.Connection | None = None
         self._merchant_cache: dict[int, tuple[str, Merchant]] = {}
         self._records_since_prune = 0
+        # Journal entries waiting for the write that record_soon scheduled.
+        self._pending_journal: list[JournalEntry] = []
+        self._flush_scheduled = False
         self._journal_max_entries = 100_000
         self._journal_max_age = 7 * 24 * 3600.0
 
@@ -75,11 +82,13 @@ class SQLiteStorage(Storage):
 
     async def close(self) -> None:
         if self._db is not None:
+            self._flush_journal()
             self._db.close()
             self._db = None
 
     async def reset(self, config: SandboxConfig) -> None:
         self._configure_journal(config)
+        self._pending_journal.clear()
         with self._write():
             for table in ("merchants", "users", "transactions", "ledger", "journal", "rate_buckets", "sandbox_state"):
                 self.db.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
@@ -191,6 +200,13 @@ class SQLiteStorage(Storage):
 
     async def credit(self, request: CreditRequest) -> CreditResult:
         with self._write():
+            # Journal entries waiting for their write share this commit.
+            self._write_pending_journal()
+            if request.token is not None:
+                token = request.token
+                wait = self._take_token(request.merchant_id, token.rate, token.burst, token.now)
+                if wait > 0:
+                    return CreditResult(CreditOutcome.RATE_LIMITED, retry_after=wait)
             earlier = self._find_transaction(request.merchant_id, request.out_order_no)
             if earlier is not None and request.enforce_idempotency:
                 same = earlier.user_id == request.user_id and earlier.coin == request.coin
@@ -272,23 +288,56 @@ class SQLiteStorage(Storage):
 
     async def take_token(self, merchant_id: int, rate: float, burst: int, now: float) -> float:
         with self._write():
-            row = self.db.execute(
-                "SELECT tokens, updated_at FROM rate_buckets WHERE merchant_id = ?", (merchant_id,)
-            ).fetchone()
-            tokens = float(burst) if row is None else min(float(burst), row[0] + max(0.0, now - row[1]) * rate)
-            allowed = tokens >= 1.0
-            if allowed:
-                tokens -= 1.0
-            self.db.execute(
-                "INSERT INTO rate_buckets (merchant_id, tokens, updated_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (merchant_id) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
-                (merchant_id, tokens, now),
-            )
+            self._write_pending_journal()
+            return self._take_token(merchant_id, rate, burst, now)
+
+    def _take_token(self, merchant_id: int, rate: float, burst: int, now: float) -> float:
+        """Take a token inside the caller's write transaction; return 0 or the seconds to wait."""
+        row = self.db.execute("SELECT tokens, updated_at FROM rate_buckets WHERE merchant_id = ?", (merchant_id,)).fetchone()
+        tokens = float(burst) if row is None else min(float(burst), row[0] + max(0.0, now - row[1]) * rate)
+        allowed = tokens >= 1.0
+        if allowed:
+            tokens -= 1.0
+        self.db.execute(
+            "INSERT INTO rate_buckets (merchant_id, tokens, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (merchant_id) DO UPDATE SET tokens = excluded.tokens, updated_at = excluded.updated_at",
+            (merchant_id, tokens, now),
+        )
         return 0.0 if allowed else (1.0 - tokens) / rate
 
     # Journal
 
     async def record(self, entry: JournalEntry) -> int:
+        self._flush_journal()
+        return self._insert_journal(entry)
+
+    async def record_soon(self, entry: JournalEntry) -> None:
+        # NOTE: the entry is written when the event loop next runs its callbacks, in one commit
+        # with every other entry of that moment, or earlier inside a credit's transaction. A
+        # crash in between loses those journal entries, never a credit.
+        self._pending_journal.append(entry)
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush_journal)
+
+    def _flush_journal(self) -> None:
+        self._flush_scheduled = False
+        if not self._pending_journal or self._db is None:
+            return
+        try:
+            with self._write():
+                self._write_pending_journal()
+        except sqlite3.Error:
+            logger.exception("%d journal entries could not be written", len(self._pending_journal))
+            self._pending_journal.clear()
+
+    def _write_pending_journal(self) -> None:
+        """Insert the waiting journal entries inside the caller's transaction."""
+        entries, self._pending_journal = self._pending_journal, []
+        for entry in entries:
+            self._insert_journal(entry)
+
+    def _insert_journal(self, entry: JournalEntry) -> int:
         cursor = self.db.execute(
             f"INSERT INTO journal ({_JOURNAL_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
             (
@@ -319,6 +368,7 @@ class SQLiteStorage(Storage):
         )
 
     async def query_journal(self, journal_filter: JournalFilter) -> list[JournalEntry]:
+        self._flush_journal()
         where, args = _journal_where(journal_filter)
         rows = self.db.execute(
             f"SELECT {_JOURNAL_COLUMNS} FROM journal {where} ORDER BY entry_id DESC LIMIT ?",  # noqa: S608
@@ -327,10 +377,12 @@ class SQLiteStorage(Storage):
         return [_journal_entry(row) for row in rows]
 
     async def count_journal(self, journal_filter: JournalFilter) -> int:
+        self._flush_journal()
         where, args = _journal_where(journal_filter)
         return self.db.execute(f"SELECT COUNT(*) FROM journal {where}", args).fetchone()[0]  # noqa: S608
 
     async def get_journal_entry(self, entry_id: int) -> JournalEntry | None:
+        self._flush_journal()
         row = self.db.execute(
             f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE entry_id = ?", (entry_id,)  # noqa: S608
         ).fetchone()
