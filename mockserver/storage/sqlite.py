@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -33,6 +34,7 @@ from mockserver.storage.sqlite_schema import MIGRATIONS
 logger = logging.getLogger("mockserver.storage")
 
 PRUNE_EVERY = 1000
+CHECKPOINT_INTERVAL = 0.25  # seconds
 _JOURNAL_COLUMNS = (
     "entry_id, at, operation, client_address, code, latency_ms, merchant_id, out_order_no, params, fault, diagnostics"
 )
@@ -56,6 +58,7 @@ class SQLiteStorage(Storage):
         # Journal entries waiting for the write that record_soon scheduled.
         self._pending_journal: list[JournalEntry] = []
         self._flush_scheduled = False
+        self._checkpointer: Checkpointer | None = None
         self._journal_max_entries = 100_000
         self._journal_max_age = 7 * 24 * 3600.0
 
@@ -75,12 +78,21 @@ class SQLiteStorage(Storage):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=30000")
+        if self.path != ":memory:":
+            # Checkpoints cost about a third of a credit when a commit runs them; a
+            # background thread runs them instead. The WAL alone keeps commits durable.
+            self._db.execute("PRAGMA wal_autocheckpoint=0")
+            self._checkpointer = Checkpointer(self.path)
+            self._checkpointer.start()
         self._migrate()
         self._configure_journal(config)
         with self._write():
             self._seed(config)
 
     async def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
+            self._checkpointer = None
         if self._db is not None:
             self._flush_journal()
             self._db.close()
@@ -429,6 +441,39 @@ class SQLiteStorage(Storage):
                 return None
             await self.set_state(key, str(current + 1))
         return current + 1
+
+class Checkpointer:
+    """A daemon thread that copies the WAL into the database file every CHECKPOINT_INTERVAL seconds.
+
+    It uses its own connection, so the event loop never waits for a checkpoint's
+    fsync. PASSIVE checkpoints never block writers; with several workers, each
+    runs one, and a checkpoint that finds another under way simply skips.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
+        try:
+            while not self._stop.wait(CHECKPOINT_INTERVAL):
+                try:
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                except sqlite3.Error as exc:
+                    logger.warning("WAL checkpoint of %s failed: %s", self.path, exc)
+            db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            db.close()
+
 
 class _WriteTransaction:
     """BEGIN IMMEDIATE ... COMMIT, rolled back on any exception."""
