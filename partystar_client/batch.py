@@ -1,28 +1,33 @@
-"""Crediting a CSV file of orders: validation, the results file and resuming.
+"""Crediting a CSV file of orders: validation, resuming and the run itself.
 
-The results file gets one row per finished order as soon as it finishes, so
-an interrupted run loses no response that Party Star sent. A later run skips
-the orders whose results row is final (credited, already credited or
-rejected) and sends the others again with the same out_order_no, which
-Party Star returns as a replay when they were credited after all.
+The results file (see results_file) gets one row per finished order as soon
+as it finishes, so an interrupted run loses no response that Party Star sent.
+A later run skips the orders whose results row is final (credited, already
+credited or rejected) and sends the others again with the same out_order_no,
+which Party Star returns as a replay when they were credited after all.
 """
 
 import asyncio
 import csv
-import os
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from partystar_client.client import AsyncPartyStarClient
 from partystar_client.errors import InvalidInputError
-from partystar_client.models import CreditOutcome, CreditStatus
+from partystar_client.models import CreditOutcome
+from partystar_client.results_file import (
+    RESULT_COLUMNS,
+    ResultsWriter,
+    check_results_path,
+    is_final,
+    read_results,
+    rewrite_results,
+)
 from partystar_client.validation import check_order_no, check_remark, check_user_id, parse_coin
 
 REQUIRED_COLUMNS = ("out_order_no", "user_id", "coin")
-RESULT_COLUMNS = ("outcome", "transaction_id", "code", "message")
-FINAL_STATUSES = frozenset({CreditStatus.CREDITED, CreditStatus.ALREADY_CREDITED, CreditStatus.REJECTED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +45,9 @@ class OrderRow:
 class BatchFileError(Exception):
     """The orders file cannot be used; ``problems`` lists every bad row or column."""
 
-    def __init__(self, path: Path, problems: list[str]) -> None:
-        super().__init__(f"{path}: {len(problems)} problem(s):\n" + "\n".join(f"  {p}" for p in problems))
+    def __init__(self, path: Path, problems: list[str], advice: str = "") -> None:
+        message = f"{path}: {len(problems)} problem(s):\n" + "\n".join(f"  {p}" for p in problems)
+        super().__init__(message + (f"\n{advice}" if advice else ""))
         self.problems = problems
 
 
@@ -129,32 +135,58 @@ def default_results_path(orders_path: Path) -> Path:
     return orders_path.with_name(orders_path.stem + ".results.csv")
 
 
-def read_results(path: Path, orders: OrdersFile) -> dict[str, dict[str, str]]:
-    """Return the latest results row per order number; rows cut short by an interruption are ignored."""
-    if not path.exists():
-        return {}
-    known = {row.out_order_no for row in orders.rows}
-    statuses = {status.value for status in CreditStatus}
-    latest: dict[str, dict[str, str]] = {}
-    with path.open(newline="", encoding="utf-8") as handle:
-        for record in csv.DictReader(handle):
-            if None in record or any(value is None for value in record.values()):
-                continue
-            order = record.get("out_order_no")
-            if order in known and record.get("outcome") in statuses:
-                latest[str(order)] = {str(k): str(v) for k, v in record.items()}
-    return latest
-
-
-def is_final(result: dict[str, str]) -> bool:
-    return CreditStatus(result["outcome"]) in FINAL_STATUSES
-
-
 def result_row(row: OrderRow, outcome: CreditOutcome) -> dict[str, str]:
     transaction_id = outcome.transaction.transaction_id if outcome.transaction else ""
     code = "" if outcome.code is None else str(outcome.code)
     return {**row.columns, "outcome": outcome.status.value, "transaction_id": transaction_id, "code": code,
             "message": outcome.message}  # fmt: skip
+
+
+EDITED_ROWS_ADVICE = (
+    "An order number once credited cannot be credited with other details: Party Star answers "
+    "3003 ORDER_CONFLICT. Restore the recorded user_id and coin, or give the changed order a new "
+    "out_order_no. A rejected order is retried with new details only under a new out_order_no, or "
+    "after its row is removed from the results file {results}."
+)
+
+
+def edited_final_rows(orders: OrdersFile, latest: dict[str, dict[str, str]]) -> list[str]:
+    """List the rows whose user_id or coin differs from their final result, one problem per row."""
+    problems = []
+    for row in orders.rows:
+        result = latest.get(row.out_order_no)
+        if result is None or not is_final(result) or _same_details(row, result):
+            continue
+        code = f" with code {result['code']}" if result["code"] else ""
+        problems.append(
+            f"line {row.line}: order {row.out_order_no!r} is {result['outcome']}{code} in the results file for "
+            f"user_id {result['user_id']!r} and coin {result['coin']}, but the row now has user_id {row.user_id!r} "
+            f"and coin {row.coin}."
+        )
+    return problems
+
+
+def _same_details(row: OrderRow, result: dict[str, str]) -> bool:
+    try:
+        recorded_coin = parse_coin(result["coin"])
+    except InvalidInputError:
+        return False
+    return (row.user_id, row.coin) == (result["user_id"], recorded_coin)
+
+
+def load_resume_state(orders: OrdersFile, results_path: Path) -> dict[str, dict[str, str]]:
+    """Check the results file against the orders and return its latest row per order.
+
+    Raises ResultsFileError for a results file that is the orders file or
+    cannot be read, and BatchFileError listing every row edited after its
+    result became final.
+    """
+    check_results_path(orders.path, results_path)
+    latest = read_results(results_path, orders.fieldnames, {row.out_order_no for row in orders.rows})
+    edited = edited_final_rows(orders, latest)
+    if edited:
+        raise BatchFileError(orders.path, edited, EDITED_ROWS_ADVICE.format(results=results_path))
+    return latest
 
 
 @dataclass(slots=True)
@@ -169,47 +201,10 @@ class BatchSummary:
     def needs_attention(self) -> bool:
         return any(self.counts[s] for s in ("rejected", "failed", "unknown"))
 
-
-class ResultsWriter:
-    """Appends results rows as orders finish, flushing each row to disk."""
-
-    def __init__(self, path: Path, fieldnames: list[str]) -> None:
-        self.path = path
-        self.fieldnames = fieldnames + list(RESULT_COLUMNS)
-        new = not path.exists() or path.stat().st_size == 0
-        self._repair_last_line()
-        self._handle = path.open("a", newline="", encoding="utf-8")
-        self._writer = csv.DictWriter(self._handle, fieldnames=self.fieldnames)
-        if new:
-            self._writer.writeheader()
-
-    def _repair_last_line(self) -> None:
-        # A run killed mid-write can leave a line without its newline; end it so the next row starts clean.
-        if self.path.exists() and self.path.stat().st_size > 0:
-            with self.path.open("rb+") as handle:
-                handle.seek(-1, os.SEEK_END)
-                if handle.read(1) != b"\n":
-                    handle.write(b"\r\n")
-
-    def write(self, row: dict[str, str]) -> None:
-        self._writer.writerow(row)
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
-
-    def close(self) -> None:
-        self._handle.close()
-
-
-def rewrite_results(path: Path, fieldnames: list[str], rows: Iterable[dict[str, str]]) -> None:
-    """Replace the results file with one row per order, in input order, atomically."""
-    temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=fieldnames + list(RESULT_COLUMNS))
-        writer.writeheader()
-        writer.writerows(rows)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
+    @property
+    def retry_may_help(self) -> bool:
+        """Whether some order is failed or unknown, so running the batch again sends it again."""
+        return any(self.counts[s] for s in ("failed", "unknown"))
 
 
 async def run_batch(
@@ -220,10 +215,13 @@ async def run_batch(
     on_result: Callable[[CreditOutcome], None] = lambda outcome: None,
     on_skipped: Callable[[int], None] = lambda count: None,
 ) -> BatchSummary:
-    """Credit every order that has no final result yet, at most ``concurrency`` at a time."""
+    """Credit every order that has no final result yet, at most ``concurrency`` at a time.
+
+    Everything that load_resume_state raises is raised before any request is sent.
+    """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
-    latest = read_results(results_path, orders)
+    latest = load_resume_state(orders, results_path)
     pending = [row for row in orders.rows if not (row.out_order_no in latest and is_final(latest[row.out_order_no]))]
     summary = BatchSummary(skipped=len(orders.rows) - len(pending), sent=len(pending))
     on_skipped(summary.skipped)

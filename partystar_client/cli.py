@@ -1,7 +1,8 @@
 """The ``partystar`` command: verify, credit, balance, status and credit-batch.
 
 Exit codes: 0 success, 1 rejected (Party Star refused, or certainly did not
-credit), 2 invalid usage, input or configuration, 3 outcome unknown.
+credit), 2 invalid usage, input or configuration, 3 outcome unknown (no
+usable answer, or a credit whose outcome could not be found out).
 """
 
 import argparse
@@ -16,14 +17,20 @@ from typing import Any
 
 from tqdm import tqdm
 
-from partystar_client import batch
+from partystar_client import batch, results_file
 from partystar_client.client import AsyncPartyStarClient, PartyStarClient
 from partystar_client.config import BASE_URL_VARIABLE, MERCHANT_ID_VARIABLE, SECRET_VARIABLE
 from partystar_client.errors import (
     ApiError,
+    BadGatewayError,
     ConfigurationError,
+    GatewayTimeoutError,
+    InternalError,
     InvalidInputError,
+    MalformedResponseError,
     PartyStarError,
+    RateLimitedError,
+    ServiceUnavailableError,
     TransactionNotFoundError,
 )
 from partystar_client.models import CreditOutcome, CreditStatus
@@ -41,6 +48,18 @@ CREDIT_EXIT_CODES = {
     CreditStatus.FAILED: EXIT_REJECTED,
     CreditStatus.UNKNOWN: EXIT_UNKNOWN,
 }
+# Errors left after every retry that tell nothing about the requested user,
+# order or balance: a server fault (HTTP 5xx), rate limiting (HTTP 429) or a
+# response that breaks the contract. They exit 3 like a transport failure, not
+# 1, because Party Star rejected nothing.
+UNANSWERED_ERRORS = (
+    InternalError,
+    BadGatewayError,
+    ServiceUnavailableError,
+    GatewayTimeoutError,
+    RateLimitedError,
+    MalformedResponseError,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,9 +71,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigurationError, InvalidInputError) as exc:
         print(f"partystar: {exc.message}", file=sys.stderr)
         return EXIT_USAGE
-    except batch.BatchFileError as exc:
+    except (batch.BatchFileError, results_file.ResultsFileError) as exc:
         print(f"partystar: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except UNANSWERED_ERRORS as exc:
+        return _report_error(args, exc, EXIT_UNKNOWN)
     except ApiError as exc:
         return _report_error(args, exc, EXIT_REJECTED)
     except PartyStarError as exc:
@@ -65,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="partystar",
         description="Credit Party Star coins and look up users, balances and orders.",
-        epilog="Exit codes: 0 success, 1 rejected, 2 invalid usage or input, 3 outcome unknown.",
+        epilog="Exit codes: 0 success, 1 rejected, 2 invalid usage or input, 3 no usable response or outcome unknown.",
     )
     parser.add_argument("--base-url", help=f"API base URL (default: ${BASE_URL_VARIABLE})")
     parser.add_argument("--merchant-id", help=f"merchant id (default: ${MERCHANT_ID_VARIABLE})")
@@ -203,7 +224,7 @@ def _credit_batch(args: argparse.Namespace) -> int:
         *(f"  {name}: {count}" for name, count in counts.items()),
         f"Results: {results_path}",
     ]
-    if summary.needs_attention:
+    if summary.retry_may_help:
         lines.append("Run the same command again to retry failed and unknown orders; none is credited twice.")
     _emit(args, payload, "\n".join(lines))
     if counts["unknown"]:

@@ -1,6 +1,7 @@
 """The credit-batch command: validation, results, resuming, and a faulty 1,000-order run."""
 
 import csv
+import functools
 import json
 import os
 import signal
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from partystar_client import PartyStarClient
+from partystar_client import AsyncPartyStarClient, PartyStarClient, RetryPolicy, cli
 from partystar_client.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
 from partystar_client.errors import TransactionNotFoundError
 from tests.client import sandbox_setup as setup
@@ -124,6 +125,172 @@ def test_resume_after_lost_results_replays(tmp_path: Path, credentials: dict[str
     rows = read_rows(results)
     assert exit_code == EXIT_OK
     assert [row["outcome"] for row in rows] == ["already_credited", "already_credited"]
+
+
+RETRY_HINT = "Run the same command again"
+
+
+def assert_never_sent(server: SandboxProcess, *orders: str) -> None:
+    with PartyStarClient(server.base_url, 50, setup.SECRET) as client:
+        for order in orders:
+            with pytest.raises(TransactionNotFoundError):
+                client.transaction(order)
+
+
+@pytest.mark.parametrize("spelling", ["same", "dot-slash", "symlink", "hard-link"])
+def test_results_path_is_orders_rejected(
+    spelling: str,
+    tmp_path: Path,
+    server: SandboxProcess,
+    credentials: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    order = f"SAME-{spelling}"
+    orders = write_orders(tmp_path / "orders.csv", [(order, "10001", "5")])
+    original = orders.read_bytes()
+    monkeypatch.chdir(tmp_path)
+    results = {"same": str(orders), "dot-slash": "./orders.csv", "symlink": "link.csv", "hard-link": "hard.csv"}[spelling]
+    if spelling == "symlink":
+        (tmp_path / "link.csv").symlink_to(orders)
+    if spelling == "hard-link":
+        (tmp_path / "hard.csv").hardlink_to(orders)
+
+    exit_code = main(["credit-batch", str(orders), "--results", results])
+
+    error = capsys.readouterr().err
+    assert exit_code == EXIT_USAGE
+    assert error.count("\n") == 1, error
+    assert f"partystar: {Path(results)}: the results file is the orders file {orders}," in error
+    assert orders.read_bytes() == original
+    assert_never_sent(server, order)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"out_order_no,user_id,coin,note,outcome,transaction_id,code,message\r\nBADRES-1,10001,5,\xff\xfe,credited,,,\r\n",
+         "not valid UTF-8: byte 0xff on line 2 (offset 85)"),
+        (b"order,who,how_much\r\nBADRES-1,10001,5\r\n",
+         "not a results file of these orders: expected the header "
+         "out_order_no,user_id,coin,note,outcome,transaction_id,code,message, found order,who,how_much"),
+        (b"\r\nBADRES-1,10001,5\r\n", "found an empty first line"),
+        (b"out_order_no,user_id,coin,note,outcome,transaction_id,code,message\r\nBADRES-1,10001,5,"
+         + b"x" * 200_000 + b",credited,,,\r\n",
+         "not a valid CSV file: line 2: field larger than field limit"),
+    ],
+    ids=["not-utf8", "other-header", "empty-header", "csv-error"],
+)
+def test_unusable_results_file_rejected(
+    content: bytes,
+    problem: str,
+    tmp_path: Path,
+    server: SandboxProcess,
+    credentials: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    orders = write_orders(tmp_path / "orders.csv", [("BADRES-1", "10001", "5")])
+    results = tmp_path / "orders.results.csv"
+    results.write_bytes(content)
+
+    exit_code = main(["credit-batch", str(orders)])
+
+    error = capsys.readouterr().err
+    assert exit_code == EXIT_USAGE
+    assert error.startswith(f"partystar: {results}: "), error
+    assert problem in error
+    assert error.count("\n") == 1, error
+    assert "Traceback" not in error
+    assert results.read_bytes() == content
+    assert_never_sent(server, "BADRES-1")
+
+
+def test_results_directory_rejected(tmp_path: Path, credentials: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+    orders = write_orders(tmp_path / "orders.csv", [("DIRRES-1", "10001", "5")])
+    (tmp_path / "out").mkdir()
+
+    exit_code = main(["credit-batch", str(orders), "--results", str(tmp_path / "out")])
+
+    assert exit_code == EXIT_USAGE
+    assert capsys.readouterr().err == f"partystar: {tmp_path / 'out'}: failed to read the file: Is a directory.\n"
+
+
+def test_edited_final_rows_listed(
+    tmp_path: Path, server: SandboxProcess, credentials: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "orders.csv"
+    write_orders(path, [("EDIT-1", "10001", "5"), ("EDIT-2", "no-such-user", "5"), ("EDIT-3", "10003", "5")])
+    assert main(["credit-batch", str(path)]) == EXIT_REJECTED
+    results = tmp_path / "orders.results.csv"
+    recorded = results.read_bytes()
+    capsys.readouterr()
+    edited = [("EDIT-1", "10001", "6"), ("EDIT-2", "10002", "5"), ("EDIT-3", "10003", "5"), ("EDIT-4", "10004", "5")]
+    write_orders(path, edited)
+
+    exit_code = main(["credit-batch", str(path)])
+
+    error = capsys.readouterr().err
+    assert exit_code == EXIT_USAGE
+    assert f"partystar: {path}: 2 problem(s):" in error
+    assert ("line 2: order 'EDIT-1' is credited in the results file for user_id '10001' and coin 5, "
+            "but the row now has user_id '10001' and coin 6.") in error  # fmt: skip
+    assert ("line 3: order 'EDIT-2' is rejected with code 3001 in the results file for user_id 'no-such-user' "
+            "and coin 5, but the row now has user_id '10002' and coin 5.") in error  # fmt: skip
+    assert "EDIT-3" not in error
+    assert "3003 ORDER_CONFLICT" in error
+    assert "new out_order_no" in error
+    assert f"removed from the results file {results}" in error
+    assert results.read_bytes() == recorded
+    assert_never_sent(server, "EDIT-4")
+
+
+def test_rejected_row_retried_after_removal(tmp_path: Path, credentials: dict[str, str]) -> None:
+    path = write_orders(tmp_path / "orders.csv", [("FIX-1", "no-such-user", "5"), ("FIX-2", "10002", "5")])
+    assert main(["credit-batch", str(path)]) == EXIT_REJECTED
+    results = tmp_path / "orders.results.csv"
+    write_orders(path, [("FIX-1", "10001", "5"), ("FIX-2", "10002", "5")])
+    remaining_rows = [row for row in read_rows(results) if row["out_order_no"] != "FIX-1"]
+    with results.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(remaining_rows[0]))
+        writer.writeheader()
+        writer.writerows(remaining_rows)
+
+    exit_code = main(["credit-batch", str(path)])
+
+    rows = read_rows(results)
+    assert exit_code == EXIT_OK
+    assert [(row["out_order_no"], row["user_id"], row["outcome"]) for row in rows] == [
+        ("FIX-1", "10001", "credited"), ("FIX-2", "10002", "credited"),
+    ]  # fmt: skip
+
+
+def test_retry_hint_only_when_retry_helps(
+    tmp_path: Path, credentials: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def no_wait(seconds: float) -> None:
+        return None
+
+    fast = functools.partial(AsyncPartyStarClient, retry=RetryPolicy(max_attempts=2), sleep=no_wait)
+    monkeypatch.setattr(cli, "AsyncPartyStarClient", fast)
+    credited = write_orders(tmp_path / "credited.csv", [("HINT-1", "10001", "5")])
+    rejected = write_orders(tmp_path / "rejected.csv", [("HINT-2", "10001", "5"), ("HINT-3", "no-such-user", "5")])
+    failed = write_orders(tmp_path / "failed.csv", [("HINT-4", "10001", "5"), ("HINT-5", "fault-503", "5")])
+
+    credited_exit = main(["credit-batch", str(credited)])
+    credited_output = capsys.readouterr().out
+    rejected_exit = main(["credit-batch", str(rejected)])
+    rejected_output = capsys.readouterr().out
+    failed_exit = main(["credit-batch", str(failed)])
+    failed_output = capsys.readouterr().out
+
+    assert credited_exit == EXIT_OK
+    assert RETRY_HINT not in credited_output
+    assert rejected_exit == EXIT_REJECTED
+    assert "rejected: 1" in rejected_output
+    assert RETRY_HINT not in rejected_output
+    assert failed_exit == EXIT_REJECTED
+    assert "failed: 1" in failed_output
+    assert RETRY_HINT in failed_output
 
 
 def partystar_command(orders: Path, server: SandboxProcess) -> subprocess.Popen[bytes]:
