@@ -29,7 +29,7 @@ from typing import TypeVar
 import asyncpg
 
 from mockserver.admin.bounds import check_opening_balance
-from mockserver.config import INT64_MAX, MAX_BALANCE, Merchant, SandboxConfig, User, parse_merchant
+from mockserver.config import INT64_MAX, MAX_BALANCE, Merchant, SandboxConfig, User
 from mockserver.storage.base import (
     CreditOutcome,
     CreditRequest,
@@ -41,7 +41,14 @@ from mockserver.storage.base import (
     Transaction,
 )
 from mockserver.storage.postgres_schema import MIGRATIONS
-from mockserver.storage.sqlite import PRUNE_EVERY, merchant_account, user_account
+from mockserver.storage.shared import (
+    JOURNAL_COLUMNS,
+    PRUNE_EVERY,
+    TRANSACTION_COLUMNS,
+    MerchantCache,
+    merchant_account,
+    user_account,
+)
 from mockserver.storage.urls import masked_url
 
 logger = logging.getLogger("mockserver.storage")
@@ -53,10 +60,6 @@ MAX_ATTEMPTS = 5
 # An arbitrary constant that names the "migrate and seed" advisory lock.
 MIGRATION_LOCK_KEY = 0x5A4E_D800
 TABLES = ("merchants", "users", "transactions", "ledger", "journal", "rate_buckets", "sandbox_state")
-_JOURNAL_COLUMNS = (
-    "entry_id, at, operation, client_address, code, latency_ms, merchant_id, out_order_no, params, fault, diagnostics"
-)
-_TRANSACTION_COLUMNS = "transaction_id, merchant_id, out_order_no, user_id, coin, remark, created_at"
 # Tokens in the bucket now: what was left plus the refill since the last take, capped at burst.
 _REFILLED = "LEAST($3::float8, bucket.tokens + GREATEST(0, $4::float8 - bucket.updated_at) * $2::float8)"
 _TAKE_TOKEN = f"""
@@ -99,7 +102,7 @@ class PostgresStorage(Storage):
     def __init__(self, url: str) -> None:
         self.url = url
         self._pool: asyncpg.Pool | None = None
-        self._merchant_cache: dict[int, tuple[str, Merchant]] = {}
+        self._merchant_cache = MerchantCache()
         self._records_since_prune = 0
         self._journal_max_entries = 100_000
         self._journal_max_age = 7 * 24 * 3600.0
@@ -160,14 +163,7 @@ class PostgresStorage(Storage):
 
     async def get_merchant(self, merchant_id: int) -> Merchant | None:
         settings = await self.pool.fetchval("SELECT settings FROM merchants WHERE merchant_id = $1", merchant_id)
-        if settings is None:
-            return None
-        cached = self._merchant_cache.get(merchant_id)
-        if cached is not None and cached[0] == settings:
-            return cached[1]
-        merchant = parse_merchant(json.loads(settings), f"stored merchant {merchant_id}")
-        self._merchant_cache[merchant_id] = (settings, merchant)
-        return merchant
+        return None if settings is None else self._merchant_cache.parse(merchant_id, settings)
 
     async def put_merchant(self, merchant: Merchant) -> None:
         async with self.pool.acquire() as conn, conn.transaction():
@@ -290,7 +286,7 @@ class PostgresStorage(Storage):
         where, args = _journal_where(journal_filter)
         limit = f"${len(args) + 1}"
         rows = await self.pool.fetch(
-            f"SELECT {_JOURNAL_COLUMNS} FROM journal {where} ORDER BY entry_id DESC LIMIT {limit}",  # noqa: S608
+            f"SELECT {JOURNAL_COLUMNS} FROM journal {where} ORDER BY entry_id DESC LIMIT {limit}",  # noqa: S608
             *args,
             journal_filter.limit,
         )
@@ -302,7 +298,7 @@ class PostgresStorage(Storage):
 
     async def get_journal_entry(self, entry_id: int) -> JournalEntry | None:
         row = await self.pool.fetchrow(
-            f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE entry_id = $1", entry_id  # noqa: S608
+            f"SELECT {JOURNAL_COLUMNS} FROM journal WHERE entry_id = $1", entry_id  # noqa: S608
         )
         return None if row is None else _journal_entry(row)
 
@@ -447,7 +443,7 @@ async def _credit_steps(conn: asyncpg.Connection, request: CreditRequest) -> Cre
 async def _insert_transaction(conn: asyncpg.Connection, transaction: Transaction) -> bool:
     """Insert the transaction unless its order exists; return whether it was inserted."""
     inserted = await conn.fetchval(
-        f"INSERT INTO transactions ({_TRANSACTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) "  # noqa: S608
+        f"INSERT INTO transactions ({TRANSACTION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7) "  # noqa: S608
         "ON CONFLICT (merchant_id, out_order_no) DO NOTHING RETURNING TRUE",
         transaction.transaction_id,
         transaction.merchant_id,
@@ -462,7 +458,7 @@ async def _insert_transaction(conn: asyncpg.Connection, transaction: Transaction
 
 async def _find_transaction(conn: asyncpg.Connection, merchant_id: int, out_order_no: str) -> Transaction | None:
     row = await conn.fetchrow(
-        f"SELECT {_TRANSACTION_COLUMNS} FROM transactions WHERE merchant_id = $1 AND out_order_no = $2",  # noqa: S608
+        f"SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE merchant_id = $1 AND out_order_no = $2",  # noqa: S608
         merchant_id,
         out_order_no,
     )

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mockserver.admin.bounds import check_opening_balance
-from mockserver.config import INT64_MAX, MAX_BALANCE, Merchant, SandboxConfig, User, parse_merchant
+from mockserver.config import INT64_MAX, MAX_BALANCE, Merchant, SandboxConfig, User
 from mockserver.storage.base import (
     CreditOutcome,
     CreditRequest,
@@ -29,31 +29,26 @@ from mockserver.storage.base import (
     Storage,
     Transaction,
 )
+from mockserver.storage.shared import (
+    JOURNAL_COLUMNS,
+    PRUNE_EVERY,
+    TRANSACTION_COLUMNS,
+    MerchantCache,
+    merchant_account,
+    user_account,
+)
 from mockserver.storage.sqlite_schema import MIGRATIONS
 
 logger = logging.getLogger("mockserver.storage")
 
-PRUNE_EVERY = 1000
 CHECKPOINT_INTERVAL = 0.25  # seconds
-_JOURNAL_COLUMNS = (
-    "entry_id, at, operation, client_address, code, latency_ms, merchant_id, out_order_no, params, fault, diagnostics"
-)
-_TRANSACTION_COLUMNS = "transaction_id, merchant_id, out_order_no, user_id, coin, remark, created_at"
-
-
-def merchant_account(merchant_id: int) -> str:
-    return f"merchant:{merchant_id}"
-
-
-def user_account(user_id: str) -> str:
-    return f"user:{user_id}"
 
 
 class SQLiteStorage(Storage):
     def __init__(self, path: str) -> None:
         self.path = path
         self._db: sqlite3.Connection | None = None
-        self._merchant_cache: dict[int, tuple[str, Merchant]] = {}
+        self._merchant_cache = MerchantCache()
         self._records_since_prune = 0
         # Journal entries waiting for the write that record_soon scheduled.
         self._pending_journal: list[JournalEntry] = []
@@ -142,14 +137,7 @@ class SQLiteStorage(Storage):
 
     async def get_merchant(self, merchant_id: int) -> Merchant | None:
         row = self.db.execute("SELECT settings FROM merchants WHERE merchant_id = ?", (merchant_id,)).fetchone()
-        if row is None:
-            return None
-        cached = self._merchant_cache.get(merchant_id)
-        if cached is not None and cached[0] == row[0]:
-            return cached[1]
-        merchant = parse_merchant(json.loads(row[0]), f"stored merchant {merchant_id}")
-        self._merchant_cache[merchant_id] = (row[0], merchant)
-        return merchant
+        return None if row is None else self._merchant_cache.parse(merchant_id, row[0])
 
     async def put_merchant(self, merchant: Merchant) -> None:
         with self._write():
@@ -247,7 +235,7 @@ class SQLiteStorage(Storage):
                 created_at=request.now,
             )
             self.db.execute(
-                f"INSERT OR IGNORE INTO transactions ({_TRANSACTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+                f"INSERT OR IGNORE INTO transactions ({TRANSACTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
                 (
                     transaction.transaction_id,
                     transaction.merchant_id,
@@ -268,7 +256,7 @@ class SQLiteStorage(Storage):
 
     def _find_transaction(self, merchant_id: int, out_order_no: str) -> Transaction | None:
         row = self.db.execute(
-            f"SELECT {_TRANSACTION_COLUMNS} FROM transactions WHERE merchant_id = ? AND out_order_no = ?",  # noqa: S608
+            f"SELECT {TRANSACTION_COLUMNS} FROM transactions WHERE merchant_id = ? AND out_order_no = ?",  # noqa: S608
             (merchant_id, out_order_no),
         ).fetchone()
         return None if row is None else Transaction(*row)
@@ -351,7 +339,7 @@ class SQLiteStorage(Storage):
 
     def _insert_journal(self, entry: JournalEntry) -> int:
         cursor = self.db.execute(
-            f"INSERT INTO journal ({_JOURNAL_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
+            f"INSERT INTO journal ({JOURNAL_COLUMNS}) VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608
             (
                 entry.at,
                 entry.operation,
@@ -383,7 +371,7 @@ class SQLiteStorage(Storage):
         self._flush_journal()
         where, args = _journal_where(journal_filter)
         rows = self.db.execute(
-            f"SELECT {_JOURNAL_COLUMNS} FROM journal {where} ORDER BY entry_id DESC LIMIT ?",  # noqa: S608
+            f"SELECT {JOURNAL_COLUMNS} FROM journal {where} ORDER BY entry_id DESC LIMIT ?",  # noqa: S608
             (*args, journal_filter.limit),
         ).fetchall()
         return [_journal_entry(row) for row in rows]
@@ -396,7 +384,7 @@ class SQLiteStorage(Storage):
     async def get_journal_entry(self, entry_id: int) -> JournalEntry | None:
         self._flush_journal()
         row = self.db.execute(
-            f"SELECT {_JOURNAL_COLUMNS} FROM journal WHERE entry_id = ?", (entry_id,)  # noqa: S608
+            f"SELECT {JOURNAL_COLUMNS} FROM journal WHERE entry_id = ?", (entry_id,)  # noqa: S608
         ).fetchone()
         return None if row is None else _journal_entry(row)
 
