@@ -1,4 +1,4 @@
-"""What both ledger backends share: column lists, account names and the parsed-merchant cache."""
+"""Column lists, account names and the parsed-merchant cache, shared by both ledger backends."""
 
 import json
 

@@ -355,7 +355,7 @@ class SQLiteStorage(Storage):
         )
         entry_id = int(cursor.lastrowid or 0)
         self._records_since_prune += 1
-        # Prune often enough that the journal never holds much more than its limit.
+        # Prune often enough that the journal never keeps much more than its limit.
         if self._records_since_prune >= max(1, min(PRUNE_EVERY, self._journal_max_entries // 10)):
             self._records_since_prune = 0
             self._prune_journal(entry_id, entry.at)
@@ -433,9 +433,9 @@ class SQLiteStorage(Storage):
 class Checkpointer:
     """A daemon thread that copies the WAL into the database file every CHECKPOINT_INTERVAL seconds.
 
-    It uses its own connection, so the event loop never waits for a checkpoint's
-    fsync. PASSIVE checkpoints never block writers; with several workers, each
-    runs one, and a checkpoint that finds another under way simply skips.
+    It uses its own connection, so no request runs a checkpoint or its fsync.
+    PASSIVE checkpoints do not wait for writers. With several workers each runs
+    one, and a checkpoint that finds another under way returns without work.
     """
 
     def __init__(self, path: str) -> None:
@@ -455,7 +455,10 @@ class Checkpointer:
         try:
             while not self._stop.wait(CHECKPOINT_INTERVAL):
                 try:
-                    db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.OperationalError as exc:
+                    # Another worker's checkpoint is under way; the next round catches up.
+                    logger.debug("WAL checkpoint of %s skipped: %s", self.path, exc)
                 except sqlite3.Error as exc:
                     logger.warning("WAL checkpoint of %s failed: %s", self.path, exc)
             db.execute("PRAGMA wal_checkpoint(PASSIVE)")
