@@ -28,7 +28,8 @@ class ResultsFileError(Exception):
 
 
 def check_results_path(orders_path: Path, results_path: Path) -> None:
-    """Raise ResultsFileError when the results path is the orders file, under any spelling or link."""
+    """Raise ResultsFileError when the results path is the orders file, under any spelling or link,
+    or when its folder does not exist."""
     same = orders_path.resolve() == results_path.resolve()
     if not same and orders_path.exists() and results_path.exists():
         # samefile also catches hard links, which resolve() cannot see.
@@ -38,6 +39,10 @@ def check_results_path(orders_path: Path, results_path: Path) -> None:
             results_path,
             f"the results file is the orders file {orders_path}, so writing results would overwrite the orders. "
             "Pass another --results file.",
+        )
+    if not results_path.parent.is_dir():
+        raise ResultsFileError(
+            results_path, f"the folder {results_path.parent} does not exist; create it or pass another --results file."
         )
 
 

@@ -166,6 +166,20 @@ def test_results_path_is_orders_rejected(
     assert_never_sent(server, order)
 
 
+def test_results_folder_missing_rejected(
+    tmp_path: Path, server: SandboxProcess, credentials: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    orders = write_orders(tmp_path / "orders.csv", [("NO-FOLDER-1", "10001", "5")])
+    results = tmp_path / "missing" / "results.csv"
+
+    exit_code = main(["credit-batch", str(orders), "--results", str(results)])
+
+    error = capsys.readouterr().err
+    assert exit_code == EXIT_USAGE
+    assert f"the folder {results.parent} does not exist" in error
+    assert_never_sent(server, "NO-FOLDER-1")
+
+
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
