@@ -48,7 +48,7 @@ MAX_MERCHANT_ID = 2147483647
 
 @dataclass
 class Runtime:
-    """What every request needs: the config, the contract, the storage and the sandbox controls."""
+    """The per-process state every request uses: config, contract, storage and sandbox controls."""
 
     config: SandboxConfig
     contract: Contract
@@ -166,11 +166,11 @@ def _endpoint(runtime: Runtime, operation: OperationContract) -> Callable[[Reque
 
 
 async def _run(runtime: Runtime, request: Request, exchange: Exchange, state: ControlState, handler: Any) -> Response:
-    """Run the steps up to the operation's answer; a fault that comes first cuts them short."""
+    """Run the steps up to the operation's response. A fault that comes first cuts them short."""
     operation = exchange.operation
     settings = runtime.config.settings
     if state.maintenance.enabled and not runtime.strict:
-        # Maintenance answers before the request is read, as a closed service would.
+        # Maintenance responds before the request is read, as a closed service would.
         exchange.fault = await runtime.pick_fault(state, operation.operation_id, {})
     else:
         exchange.params = await read_params(request, operation, settings.max_body_bytes)

@@ -21,7 +21,7 @@ MODES = ("sandbox", "strict")
 # 64-bit integers, so that no sum of credits can overflow them.
 MAX_BALANCE = 10**15
 INT64_MAX = 2**63 - 1
-# Rules that a sandbox can be told to break, so that test suites can show they notice.
+# Rules that a sandbox can be configured to break, so that test suites can show they detect it.
 BREAKABLE_RULES = frozenset({"signature", "timestamp", "idempotency", "envelope"})
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

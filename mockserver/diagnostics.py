@@ -1,7 +1,7 @@
 """Name the common signing mistake that a rejected sign matches.
 
-Each candidate rebuilds the text the way a faulty signer would and signs it;
-when the request's sign equals one of them, the sandbox names that mistake.
+Each candidate rebuilds the text the way a faulty signer would and signs it.
+When the request's sign equals one of them, the sandbox names that mistake.
 """
 
 from collections.abc import Callable, Mapping
@@ -80,7 +80,7 @@ def find_mistake(params: Params, secret: str, received: str, sign_type: str) -> 
         return f"the sign was computed with {other}, but sign_type says {sign_type}"
     for mistake, build in _TEXT_MISTAKES:
         text = build(params, secret)
-        # A mistake that changes nothing for these parameters cannot be told apart.
+        # A mistake that changes nothing for these parameters cannot be distinguished from a correct sign.
         if text != canonical and received.upper() == signing.digest(text, secret, sign_type):
             return mistake
     return None

@@ -14,7 +14,7 @@ def success(data: Any, intact: bool = True) -> JSONResponse:
 
 
 def _shape(body: dict[str, Any], intact: bool) -> dict[str, Any]:
-    """Return the envelope, or a renamed one in a sandbox told to break the envelope."""
+    """Return the envelope, or a renamed one in a sandbox configured to break the envelope."""
     if intact:
         return body
     return {"status": body["code"], "message": body["msg"], "result": body["data"]}

@@ -1,7 +1,7 @@
 """The exception that carries a rejection to the envelope.
 
 Handlers and checks raise ApiError; the application turns it into one envelope
-in a single place (mockserver.envelope). ``details`` holds sandbox diagnostics,
+in a single place (mockserver.envelope). ``details`` contains sandbox diagnostics,
 which strict mode drops before answering.
 """
 
@@ -27,7 +27,7 @@ class ApiError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
-        # What strict mode says instead, where the message holds diagnostics.
+        # The message strict mode sends instead, where the message contains diagnostics.
         self.strict_message = strict_message or message
         # Diagnostics shown in sandbox mode only.
         self.details = dict(details or {})

@@ -1,4 +1,4 @@
-"""What the journal keeps of a request's parameters: everything but the sign and secrets, bounded."""
+"""The journal's copy of a request's parameters: everything but the sign and secrets, bounded."""
 
 import re
 from collections.abc import Mapping

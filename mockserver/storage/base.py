@@ -75,7 +75,7 @@ class CreditRequest:
     coin: int
     remark: str | None
     now: int
-    # False only in a sandbox told to break idempotency: a repeat credits again.
+    # False only in a sandbox configured to break idempotency, where a repeat credits again.
     enforce_idempotency: bool = True
     # Taken in the credit's own transaction, which saves a commit per credit.
     token: TokenRequest | None = None
@@ -216,7 +216,10 @@ class Storage(ABC):
 
     @abstractmethod
     async def compare_and_set_state(self, key: str, expected: str | None, value: str | None) -> bool:
-        """Set key to value (None deletes it) only if it still holds expected (None: absent); return whether it did."""
+        """Set key to value (None deletes it) only if it still equals expected (None means absent).
+
+        Return whether the value was set.
+        """
 
     @abstractmethod
     async def increment_counter(self, key: str, limit: int | None = None) -> int | None:
